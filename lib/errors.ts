@@ -1,0 +1,206 @@
+/**
+ * The one error type Portcullis throws on any path a request can trigger.
+ *
+ * Every error carries a stable `code` (assert on it, never on the message), an HTTP `status`,
+ * a `type` and Koa's `expose` flag, so Koa's own `onerror` renders it sensibly even when
+ * `auth.middleware()` is not the one catching it.
+ */
+
+/** Stable error codes. The ones listed in the API design are fixed; never rename them. */
+export type AuthErrorCode =
+  // 400
+  | 'invalid_request'
+  | 'state_mismatch'
+  | 'link_invalid'
+  | 'code_invalid'
+  | 'email_invalid'
+  | 'password_weak'
+  | 'passkey_invalid'
+  // 401
+  | 'login_required'
+  | 'token_missing'
+  | 'token_invalid'
+  | 'token_expired'
+  | 'token_revoked'
+  | 'credentials_invalid'
+  // 403
+  | 'forbidden'
+  | 'insufficient_scope'
+  | 'csrf_failed'
+  // 413 / 429 / 431
+  | 'payload_too_large'
+  | 'rate_limited'
+  | 'header_too_large'
+  // 500: a misuse by the application, never by a client
+  | 'session_too_large'
+  | 'misconfigured'
+  // 502 / 503
+  | 'provider_error'
+  | 'store_unavailable';
+
+/** What kind of failure this is: a credential, the request's shape, authorization, or us. */
+export type AuthErrorType = 'token' | 'request' | 'scope' | 'server';
+
+const STATUS: Record<AuthErrorCode, number> = {
+  invalid_request: 400,
+  state_mismatch: 400,
+  link_invalid: 400,
+  code_invalid: 400,
+  email_invalid: 400,
+  password_weak: 400,
+  passkey_invalid: 400,
+  login_required: 401,
+  token_missing: 401,
+  token_invalid: 401,
+  token_expired: 401,
+  token_revoked: 401,
+  credentials_invalid: 401,
+  forbidden: 403,
+  insufficient_scope: 403,
+  csrf_failed: 403,
+  payload_too_large: 413,
+  rate_limited: 429,
+  header_too_large: 431,
+  session_too_large: 500,
+  misconfigured: 500,
+  provider_error: 502,
+  store_unavailable: 503,
+};
+
+const MESSAGES: Record<AuthErrorCode, string> = {
+  invalid_request: 'The request is malformed.',
+  state_mismatch: 'The sign-in state does not match.',
+  link_invalid: 'The link is invalid or has expired.',
+  code_invalid: 'The code is invalid or has expired.',
+  email_invalid: 'The email address is invalid.',
+  password_weak: 'The password is too weak.',
+  passkey_invalid: 'The passkey could not be verified.',
+  login_required: 'Sign-in required.',
+  token_missing: 'A bearer token is required.',
+  token_invalid: 'The token is invalid.',
+  token_expired: 'The token has expired.',
+  token_revoked: 'The token has been revoked.',
+  credentials_invalid: 'The credentials are invalid.',
+  forbidden: 'You are not allowed to do this.',
+  insufficient_scope: 'The token lacks a required scope.',
+  csrf_failed: 'Cross-site request refused.',
+  payload_too_large: 'The request body is too large.',
+  rate_limited: 'Too many attempts; try again later.',
+  header_too_large: 'A request header is too large.',
+  session_too_large: 'The session is too large to store in cookies.',
+  misconfigured: 'Authentication is misconfigured.',
+  provider_error: 'The sign-in provider failed.',
+  store_unavailable: 'Authentication is temporarily unavailable.',
+};
+
+const TYPES: Partial<Record<AuthErrorCode, AuthErrorType>> = {
+  token_missing: 'token',
+  token_invalid: 'token',
+  token_expired: 'token',
+  token_revoked: 'token',
+  login_required: 'token',
+  credentials_invalid: 'token',
+  forbidden: 'scope',
+  insufficient_scope: 'scope',
+  session_too_large: 'server',
+  misconfigured: 'server',
+  provider_error: 'server',
+  store_unavailable: 'server',
+};
+
+/** Extra detail an error may carry; none of it is ever a secret. */
+export interface AuthErrorOptions {
+  /** Overrides the default client-safe message. */
+  message?: string;
+  /** The underlying failure, kept for logs; never rendered. */
+  cause?: unknown;
+  /** Response headers to send with the error (e.g. `WWW-Authenticate`, `Retry-After`). */
+  headers?: Record<string, string>;
+  /** Scopes that were required, for `insufficient_scope`. */
+  scopes?: readonly string[];
+}
+
+/**
+ * A failure with a stable code and an HTTP status.
+ *
+ * @example
+ * ```ts
+ * import { AuthError } from 'portcullis';
+ * throw new AuthError('token_invalid');           // 401, type 'token'
+ * if (err instanceof AuthError && err.code === 'csrf_failed') { ... }
+ * ```
+ */
+export class AuthError extends Error {
+  /** The stable code; assert on this. */
+  readonly code: AuthErrorCode;
+  /** The HTTP status to answer with. */
+  readonly status: number;
+  /** Koa reads `statusCode` too. */
+  readonly statusCode: number;
+  /** The failure's kind. */
+  readonly type: AuthErrorType;
+  /** Whether the message is safe to show a client (Koa's convention): true below 500. */
+  readonly expose: boolean;
+  /** Headers to send with the error response. */
+  readonly headers: Record<string, string>;
+  /** Scopes that were required, for `insufficient_scope`. */
+  readonly scopes: readonly string[] | undefined;
+
+  constructor(code: AuthErrorCode, options: AuthErrorOptions = {}) {
+    super(
+      options.message ?? MESSAGES[code],
+      options.cause === undefined ? undefined : { cause: options.cause },
+    );
+    this.name = this.constructor.name;
+    this.code = code;
+    this.status = STATUS[code];
+    this.statusCode = this.status;
+    this.type = TYPES[code] ?? (this.status >= 500 ? 'server' : 'request');
+    this.expose = this.status < 500;
+    this.headers = { ...options.headers };
+    this.scopes = options.scopes;
+  }
+
+  /** The body an API client receives: code and a client-safe message. */
+  toJSON(): { error: { code: AuthErrorCode; message: string } } {
+    return {
+      error: { code: this.code, message: this.expose ? this.message : MESSAGES[this.code] },
+    };
+  }
+}
+
+/** True for any `AuthError`, also one from another copy of this package. */
+export function isAuthError(err: unknown): err is AuthError {
+  return (
+    err instanceof AuthError || (err instanceof Error && err.name === 'AuthError' && 'code' in err)
+  );
+}
+
+/** A 400 error. @example `throw badRequest('invalid_request')` */
+export function badRequest(
+  code: AuthErrorCode = 'invalid_request',
+  options?: AuthErrorOptions,
+): AuthError {
+  return new AuthError(code, options);
+}
+
+/** A 401 error. @example `throw unauthorized('token_expired')` */
+export function unauthorized(
+  code: AuthErrorCode = 'login_required',
+  options?: AuthErrorOptions,
+): AuthError {
+  return new AuthError(code, options);
+}
+
+/** A 403 error. @example `throw forbidden('insufficient_scope', { scopes: ['admin'] })` */
+export function forbidden(
+  code: AuthErrorCode = 'forbidden',
+  options?: AuthErrorOptions,
+): AuthError {
+  return new AuthError(code, options);
+}
+
+/** A 503 `store_unavailable`, keeping the failure as `cause` for the logs. */
+export function storeUnavailable(cause?: unknown): AuthError {
+  return new AuthError('store_unavailable', { cause });
+}

@@ -1,0 +1,53 @@
+import { EventEmitter } from 'node:events';
+
+/** Audit events and what each carries. None ever carries a password, token, cookie or key. */
+export interface AuthEvents {
+  /** A user signed in (a session started). */
+  login: { userId: string; method: string };
+  /** A session ended by sign-out. */
+  logout: { userId: string };
+  /** Tokens were issued to a user. */
+  token_issued: { userId: string; scopes: readonly string[] };
+  /** A refresh token was rotated. */
+  token_refreshed: { userId: string };
+  /** A spent refresh token came back: its whole family was revoked. */
+  token_reuse: { userId: string };
+  /** A token or a refresh family was revoked on request. */
+  token_revoked: { userId: string; type: 'access' | 'refresh' };
+  /** Every session and token of a user was ended. */
+  signed_out_everywhere: { userId: string };
+  /** `isUserValid` refused a signed-in user; their session was ended. */
+  user_rejected: { userId: string };
+}
+
+/** An event's name. */
+export type AuthEventName = keyof AuthEvents;
+
+/** A listener for one event. */
+export type AuthEventListener<E extends AuthEventName> = (
+  event: AuthEvents[E] & { type: E; at: Date },
+) => void;
+
+/** A small typed wrapper over `EventEmitter`; a throwing listener never breaks a request. */
+export class AuthEventBus {
+  private readonly emitter = new EventEmitter();
+
+  constructor(private readonly onListenerError: (err: unknown) => void) {}
+
+  on<E extends AuthEventName>(event: E, listener: AuthEventListener<E>): void {
+    this.emitter.on(event, listener);
+  }
+
+  off<E extends AuthEventName>(event: E, listener: AuthEventListener<E>): void {
+    this.emitter.off(event, listener);
+  }
+
+  emit<E extends AuthEventName>(event: E, data: AuthEvents[E]): void {
+    if (this.emitter.listenerCount(event) === 0) return;
+    try {
+      this.emitter.emit(event, { ...data, type: event, at: new Date() });
+    } catch (err) {
+      this.onListenerError(err);
+    }
+  }
+}

@@ -1,0 +1,110 @@
+import type { Context, Middleware, Next } from 'koa';
+import type { Core } from '../core.js';
+import { forbidden, unauthorized } from '../errors.js';
+import { safeReturnTo } from '../http/return-to.js';
+import { authOf } from '../request-auth.js';
+import type { BaseUser } from '../stores/types.js';
+import { withChallenge } from '../tokens/challenge.js';
+import type { BearerSource } from '../tokens/header.js';
+import type { TokenType } from '../tokens/service.js';
+
+/** Options of `@LoginRequired` / `auth.loginRequired()`. */
+export interface LoginRequiredOptions {
+  /** Also accept `Authorization: Bearer <access token>`. @default false */
+  allowBearer?: boolean;
+}
+
+/** Options of `@TokenRequired` / `auth.tokenRequired()`. */
+export interface TokenRequiredOptions {
+  /** Header that carries the token. @default tokens.header ('Authorization') */
+  header?: string;
+  /** Scheme before the token. @default tokens.scheme ('Bearer') */
+  scheme?: string;
+  /** Scopes the token must all have (403 `insufficient_scope` otherwise). */
+  scopes?: readonly string[];
+}
+
+/** A request is "HTML" only when its Accept prefers text/html; `*` / `*` and JSON are API requests. */
+export function prefersHtml(ctx: Context): boolean {
+  return ctx.accepts('json', 'html') === 'html';
+}
+
+/** Requires a live cookie session (or, with `allowBearer`, an access token). */
+export function loginGuard<User extends BaseUser>(
+  core: Core<User>,
+  options: LoginRequiredOptions = {},
+): Middleware {
+  return async (ctx: Context, next: Next) => {
+    const auth = authOf<User>(ctx);
+    let user = auth.sessionUser;
+    if (!user && options.allowBearer && auth.hasBearer()) user = (await auth.bearer('access')).user;
+    if (!user) {
+      if (prefersHtml(ctx)) {
+        const returnTo = safeReturnTo(ctx.originalUrl, core.opts.defaultReturnTo);
+        ctx.set('Cache-Control', 'no-store');
+        return ctx.redirect(`${core.opts.loginPath}?returnTo=${encodeURIComponent(returnTo)}`);
+      }
+      throw unauthorized('login_required');
+    }
+    ctx.state.user = user;
+    return next();
+  };
+}
+
+/** Requires a bearer token of `type` (and its scopes); a token of the other type never passes. */
+export function tokenGuard<User extends BaseUser>(
+  core: Core<User>,
+  type: TokenType,
+  options: TokenRequiredOptions = {},
+): Middleware {
+  const source: BearerSource = {
+    header: options.header ?? core.opts.tokens.header,
+    scheme: options.scheme ?? core.opts.tokens.scheme,
+  };
+  const required = options.scopes ?? [];
+  return async (ctx: Context, next: Next) => {
+    const result = await authOf<User>(ctx).bearer(type, source);
+    const missing = required.filter((s) => !result.scopes.includes(s));
+    if (missing.length > 0)
+      throw withChallenge(forbidden('insufficient_scope', { scopes: required }), source.scheme);
+    ctx.state.user = result.user;
+    return next();
+  };
+}
+
+/** Never refuses: `ctx.state.user` is the session user or a valid access token's user, if any. */
+export function optionalGuard<User extends BaseUser>(): Middleware {
+  return (ctx: Context, next: Next) => {
+    const auth = authOf<User>(ctx);
+    if (auth.sessionUser) ctx.state.user = auth.sessionUser;
+    return next();
+  };
+}
+
+/** Requires the signed-in user to have every one of `roles` (403 `forbidden`). */
+export function rolesGuard<User extends BaseUser>(
+  core: Core<User>,
+  roles: readonly string[],
+): Middleware {
+  return (ctx: Context, next: Next) => {
+    const user = ctx.state.user as User | undefined;
+    if (!user) throw unauthorized('login_required');
+    const has = core.opts.getRoles(user);
+    if (!roles.every((r) => has.includes(r))) throw forbidden('forbidden');
+    return next();
+  };
+}
+
+/** Requires the accepted bearer token to carry every one of `scopes` (403 `insufficient_scope`). */
+export function scopesGuard<User extends BaseUser>(
+  core: Core<User>,
+  scopes: readonly string[],
+): Middleware {
+  return (ctx: Context, next: Next) => {
+    const granted = authOf<User>(ctx).scopes;
+    if (!scopes.every((s) => granted.includes(s))) {
+      throw withChallenge(forbidden('insufficient_scope', { scopes }), core.opts.tokens.scheme);
+    }
+    return next();
+  };
+}

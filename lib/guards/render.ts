@@ -1,0 +1,36 @@
+import type { Context } from 'koa';
+import type { Core } from '../core.js';
+import type { AuthError } from '../errors.js';
+import type { BaseUser } from '../stores/types.js';
+
+/**
+ * Answers an `AuthError`: the app's `onError` if it has one, else the status, the error's
+ * headers (`WWW-Authenticate`, ...), `Cache-Control: no-store` and a JSON body. Server-side
+ * failures are logged (code and cause, never a secret).
+ */
+export async function renderError<User extends BaseUser>(
+  err: AuthError,
+  ctx: Context,
+  core: Core<User>,
+): Promise<void> {
+  if (err.status >= 500) {
+    core.opts.logger.error(
+      { code: err.code, cause: describe(err.cause), path: ctx.path },
+      `portcullis: ${err.message}`,
+    );
+  }
+  ctx.status = err.status;
+  for (const [name, value] of Object.entries(err.headers)) ctx.set(name, value);
+  ctx.set('Cache-Control', 'no-store');
+  if (core.opts.onError) {
+    await core.opts.onError(err, ctx);
+    return;
+  }
+  ctx.body = err.toJSON();
+}
+
+function describe(cause: unknown): string | undefined {
+  if (cause === undefined) return undefined;
+  if (cause instanceof Error) return `${cause.name}: ${cause.message}`.slice(0, 300);
+  return typeof cause;
+}

@@ -1,0 +1,38 @@
+/**
+ * Portcullis: authentication for Koa. One barrel, named exports only.
+ * @packageDocumentation
+ */
+export { Portcullis } from './portcullis.js';
+export { AuthError, isAuthError, badRequest, unauthorized, forbidden } from './errors.js';
+export type { AuthErrorCode, AuthErrorType, AuthErrorOptions } from './errors.js';
+export { Controller, Get, Post, Put, Patch, Delete } from './decorators/controller.js';
+export type { RouteDecorator } from './decorators/controller.js';
+export {
+  LoginRequired,
+  TokenRequired,
+  OptionalAuth,
+  Roles,
+  RequireScopes,
+} from './decorators/guards.js';
+export type { GuardDecorator } from './decorators/guards.js';
+export type { LoginRequiredOptions, TokenRequiredOptions } from './guards/guards.js';
+export type { AuthContext, OptionalAuthContext, AuthContextMethods } from './context.js';
+export { RequestAuth } from './request-auth.js';
+export type { RequestTokens } from './request-auth.js';
+export type {
+  PortcullisOptions,
+  SessionOptions,
+  TokenOptions,
+  CsrfOptions,
+  AuthLogger,
+  LoadedToken,
+} from './options.js';
+export type { IssuedTokens, IssueOptions, TokenType, VerifiedToken } from './tokens/service.js';
+export type { AuthEvents, AuthEventName, AuthEventListener } from './events.js';
+export type { ControllerLike, ControllersOptions } from './routing/controllers.js';
+export { MemoryStore } from './stores/memory-store.js';
+export type { MemoryStoreOptions } from './stores/memory-store.js';
+export { MemoryUserStore } from './stores/memory-user-store.js';
+export type { Store, UserStore, BaseUser } from './stores/types.js';
+export type { Duration } from './util/duration.js';
+export { safeReturnTo } from './http/return-to.js';

@@ -1,0 +1,229 @@
+import type { Context, Middleware, Next } from 'koa';
+import type { Core } from './core.js';
+import { coreHelpers } from './core.js';
+import { type AuthError, isAuthError } from './errors.js';
+import { AuthEventBus, type AuthEventListener, type AuthEventName } from './events.js';
+import { checkCsrf, isUnsafe } from './guards/csrf.js';
+import {
+  type LoginRequiredOptions,
+  type TokenRequiredOptions,
+  loginGuard,
+  optionalGuard,
+  rolesGuard,
+  scopesGuard,
+  tokenGuard,
+} from './guards/guards.js';
+import { renderError } from './guards/render.js';
+import { type PortcullisOptions, resolveOptions } from './options.js';
+import { RequestAuth, authOf } from './request-auth.js';
+import {
+  type ControllerLike,
+  type ControllersOptions,
+  mountControllers,
+} from './routing/controllers.js';
+import { authRoutes } from './routing/routes.js';
+import { SessionManager } from './session/session.js';
+import { guardStore } from './stores/guarded.js';
+import type { BaseUser } from './stores/types.js';
+import { TestKit } from './testing/kit.js';
+import { Generations } from './tokens/generations.js';
+import { looksLikeRefreshToken } from './tokens/refresh-format.js';
+import {
+  type IssueOptions,
+  type IssuedTokens,
+  TokenService,
+  type TokenType,
+  type VerifiedToken,
+} from './tokens/service.js';
+
+const INSTALLED = Symbol('portcullis:context');
+
+/**
+ * Authentication for a Koa app: encrypted cookie sessions, bearer tokens, decorated
+ * controllers. Options are resolved and validated once, here; a missing or short secret
+ * refuses to start with a message that says how to make one.
+ *
+ * @example
+ * ```ts
+ * const auth = new Portcullis<User>({ secret: process.env.PORTCULLIS_SECRET, users: new MemoryUserStore() });
+ * app.use(auth.middleware());
+ * app.use(auth.routes());
+ * app.use(auth.controllers([ProfileController]));
+ * ```
+ */
+export class Portcullis<User extends BaseUser = BaseUser> {
+  /** Tokens outside a request: `issue(user, opts)`, `verify(token, type)`, `revoke(token)`. */
+  readonly tokens: {
+    issue(user: User, options?: IssueOptions): Promise<IssuedTokens>;
+    verify(token: string, type: TokenType): Promise<VerifiedToken>;
+    revoke(token: string): Promise<void>;
+  };
+  /** Credentials for the app's own tests (`NODE_ENV=test` only, or `enableTestKit`). */
+  readonly testing: TestKit<User>;
+  private readonly core: Core<User>;
+
+  constructor(options: PortcullisOptions<User>) {
+    const opts = resolveOptions(options);
+    const store = guardStore(opts.store, opts.storeTimeout);
+    const events = new AuthEventBus((err) =>
+      opts.logger.error({ err: String(err) }, 'portcullis: an event listener threw'),
+    );
+    const generations = new Generations(
+      store,
+      Math.max(opts.session.absoluteMs, opts.tokens.refreshMs) + 86_400_000,
+    );
+    const tokens = new TokenService(
+      opts.ring,
+      store,
+      {
+        issuer: opts.tokens.issuer,
+        audience: opts.tokens.audience,
+        ttlMs: opts.tokens.accessMs,
+        clockSkewSec: opts.tokens.clockSkewSec,
+      },
+      opts.tokens.refreshMs,
+      generations,
+      events,
+    );
+    const sessions = new SessionManager(opts.ring, store, opts.session);
+    this.core = { opts, store, sessions, tokens, generations, events, ...coreHelpers(opts) };
+    this.tokens = {
+      issue: (user, o) => tokens.issue(user, o),
+      verify: (token, type) => tokens.verify(token, type),
+      revoke: (token) => tokens.revoke(token),
+    };
+    this.testing = new TestKit(this.core);
+  }
+
+  /** Resolves once everything that needs the network at start-up is ready. */
+  ready(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  /**
+   * The middleware every app uses first: refuses cross-site cookie-authenticated writes,
+   * opens the encrypted session cookie, reads the bearer header, sets `ctx.state.user`,
+   * `ctx.auth`, `ctx.login()` / `ctx.logout()` / `ctx.isAuthenticated()`, and answers every
+   * `AuthError` thrown below it (JSON for APIs, or the app's `onError`).
+   */
+  middleware(): Middleware {
+    const core = this.core;
+    const { sessions } = core;
+    return async (ctx: Context, next: Next) => {
+      installContextMethods(ctx);
+      const auth = new RequestAuth<User>(core, ctx);
+      (ctx as { auth?: unknown }).auth = auth;
+      try {
+        sessions.wrapCookies(ctx);
+        await sessions.middleware(ctx)(ctx, async () => {
+          const bearer = auth.hasBearer();
+          const cookie = sessions.hasCookie(ctx);
+          const unsafe = isUnsafe(ctx.method);
+          if (cookie && unsafe && !bearer) checkCsrf(ctx, core.opts);
+          if (cookie && !(unsafe && bearer)) await auth.resolveSession();
+          if (auth.sessionUser) ctx.state.user = auth.sessionUser;
+          else if (bearer) await eagerBearer(auth, ctx);
+          await next();
+        });
+      } catch (err) {
+        if (!isAuthError(err)) throw err;
+        await renderError(err as AuthError, ctx, core);
+      }
+    };
+  }
+
+  /** The built-in `/auth/*` routes (refresh, logout, me; more as sign-in methods arrive). */
+  routes(): Middleware {
+    return authRoutes(this.core);
+  }
+
+  /** Mounts decorated controllers (classes or instances) on `@koa/router`. */
+  controllers(controllers: readonly ControllerLike[], options?: ControllersOptions): Middleware {
+    return mountControllers(this.core, controllers, options);
+  }
+
+  /** `@LoginRequired` as plain middleware. @example `router.get('/x', auth.loginRequired(), handler)` */
+  loginRequired(options?: LoginRequiredOptions): Middleware {
+    return loginGuard(this.core, options);
+  }
+
+  /** `@TokenRequired` as plain middleware. @example `router.get('/api/x', auth.tokenRequired('access'), handler)` */
+  tokenRequired(type: TokenType, options?: TokenRequiredOptions): Middleware {
+    return tokenGuard(this.core, type, options);
+  }
+
+  /** `@OptionalAuth` as plain middleware. */
+  optionalAuth(): Middleware {
+    return optionalGuard<User>();
+  }
+
+  /** `@Roles` as plain middleware (after a login or token guard). */
+  roles(...roles: string[]): Middleware {
+    return rolesGuard(this.core, roles);
+  }
+
+  /** `@RequireScopes` as plain middleware (after a token guard). */
+  requireScopes(...scopes: string[]): Middleware {
+    return scopesGuard(this.core, scopes);
+  }
+
+  /** Ends every session and token family of a user on every device (e.g. after a breach). */
+  async signOutEverywhere(userId: string): Promise<void> {
+    await this.core.generations.bump(userId);
+    this.core.events.emit('signed_out_everywhere', { userId });
+  }
+
+  /** Listens to audit events (`login`, `logout`, `token_reuse`, ...); events never carry secrets. */
+  on<E extends AuthEventName>(event: E, listener: AuthEventListener<E>): this {
+    this.core.events.on(event, listener);
+    return this;
+  }
+
+  /** Stops listening. */
+  off<E extends AuthEventName>(event: E, listener: AuthEventListener<E>): this {
+    this.core.events.off(event, listener);
+    return this;
+  }
+}
+
+/** Verifies an access token up front so `@OptionalAuth` routes see its user; credential errors wait for a guard. */
+async function eagerBearer<User extends BaseUser>(
+  auth: RequestAuth<User>,
+  ctx: Context,
+): Promise<void> {
+  try {
+    const header = ctx.req.headers[auth.core.opts.tokens.header.toLowerCase()];
+    if (
+      typeof header === 'string' &&
+      looksLikeRefreshToken(header.slice(header.indexOf(' ') + 1).trim())
+    )
+      return;
+    ctx.state.user = (await auth.bearer('access')).user;
+  } catch (err) {
+    if (!isAuthError(err) || err.status >= 500 || err.status === 400) throw err;
+  }
+}
+
+/** Defines `ctx.login`, `ctx.logout` and `ctx.isAuthenticated` once on the app's context prototype. */
+function installContextMethods(ctx: Context): void {
+  const proto = ctx.app.context as Record<PropertyKey, unknown>;
+  if (proto[INSTALLED]) return;
+  Object.defineProperties(proto, {
+    [INSTALLED]: { value: true },
+    login: {
+      value(this: Context, user: BaseUser) {
+        return authOf(this).login(user);
+      },
+    },
+    logout: {
+      value(this: Context) {
+        return authOf(this).logout();
+      },
+    },
+    isAuthenticated: {
+      value(this: Context) {
+        return authOf(this).isAuthenticated();
+      },
+    },
+  });
+}

@@ -1,0 +1,219 @@
+import type { Context } from 'koa';
+import type { Core } from './core.js';
+import { AuthError, isAuthError, unauthorized } from './errors.js';
+import type { LoadedToken } from './options.js';
+import type { SessionAuth } from './session/session.js';
+import type { BaseUser } from './stores/types.js';
+import { withChallenge } from './tokens/challenge.js';
+import { type BearerSource, hasHeader, readBearer } from './tokens/header.js';
+import type { IssueOptions, IssuedTokens, TokenType } from './tokens/service.js';
+
+/** The token calls available on `ctx.auth.tokens`. */
+export interface RequestTokens<User extends BaseUser> {
+  /** Issues an access + refresh pair for `user`. */
+  issue(user: User, options?: IssueOptions): Promise<IssuedTokens>;
+  /** Spends the refresh token this request carried and returns the next pair. */
+  rotate(): Promise<IssuedTokens>;
+  /** Revokes a token (refresh: its whole family). */
+  revoke(token: string): Promise<void>;
+}
+
+/** What a bearer token resolved to. */
+interface BearerResult<User> {
+  user: User;
+  scopes: readonly string[];
+  token: string;
+  ours: boolean;
+}
+
+/**
+ * `ctx.auth`: what a handler can do about authentication in this request.
+ *
+ * @example
+ * ```ts
+ * @Post('/login')
+ * async login(ctx: OptionalAuthContext<User>) {
+ *   const user = await checkCredentials(ctx);
+ *   await ctx.login(user);                      // new session id, cookie sealed
+ *   return ctx.auth.tokens.issue(user, { scopes: ['reports:read'] });
+ * }
+ * ```
+ */
+export class RequestAuth<User extends BaseUser = BaseUser> {
+  /** The user of a live cookie session, if any. */
+  sessionUser: User | undefined;
+  /** The sign-in sealed in the cookie, if it is live. */
+  session: SessionAuth | undefined;
+  /** The scopes of the bearer token a guard accepted (empty for cookie sessions). */
+  scopes: readonly string[] = [];
+  private readonly bearers = new Map<string, Promise<BearerResult<User>>>();
+  private presented: BearerResult<User> | undefined;
+
+  constructor(
+    /** @internal */
+    readonly core: Core<User>,
+    private readonly ctx: Context,
+  ) {}
+
+  /** The signed-in user of this request (session or bearer), if any. */
+  get user(): User | undefined {
+    return this.ctx.state.user as User | undefined;
+  }
+
+  /** Token calls: issue, rotate (the presented refresh token), revoke. */
+  get tokens(): RequestTokens<User> {
+    const { core } = this;
+    return {
+      issue: async (user, options) => {
+        this.ctx.set('Cache-Control', 'no-store');
+        return core.tokens.issue(user, options);
+      },
+      rotate: async () => {
+        const presented = this.presented;
+        if (!presented || !presented.ours) {
+          throw unauthorized('token_missing', {
+            message: 'rotate() needs a refresh token from this request.',
+          });
+        }
+        this.ctx.set('Cache-Control', 'no-store');
+        return core.tokens.rotate(presented.token);
+      },
+      revoke: (token) => core.tokens.revoke(token),
+    };
+  }
+
+  /** Signs `user` in with a new session (the previous session id, if any, is dead). */
+  async login(user: User): Promise<void> {
+    if (!user || typeof user.id !== 'string' || user.id === '') {
+      throw new TypeError('ctx.login(user): user must have a string id');
+    }
+    const gen = await this.core.generations.current(user.id);
+    this.session = await this.core.sessions.start(this.ctx, user.id, gen);
+    this.sessionUser = user;
+    this.ctx.state.user = user;
+    this.core.events.emit('login', { userId: user.id, method: 'session' });
+  }
+
+  /** Ends the cookie session: revoked on the server, cookie cleared. */
+  async logout(): Promise<void> {
+    const ended = await this.core.sessions.end(this.ctx);
+    if (ended) this.core.events.emit('logout', { userId: ended.u });
+    this.session = undefined;
+    this.sessionUser = undefined;
+    this.ctx.state.user = undefined;
+  }
+
+  /** Ends every session and token family of the signed-in user, on every device. */
+  async signOutEverywhere(): Promise<void> {
+    const user = this.user;
+    if (!user) throw unauthorized('login_required');
+    await this.core.generations.bump(user.id);
+    this.core.events.emit('signed_out_everywhere', { userId: user.id });
+    await this.logout();
+  }
+
+  /** True when a user is signed in for this request. */
+  isAuthenticated(): boolean {
+    return this.ctx.state.user !== undefined;
+  }
+
+  /** @internal Loads the session user from the sealed cookie; drops dead sessions. */
+  async resolveSession(): Promise<void> {
+    const { core, ctx } = this;
+    if (!core.sessions.hasCookie(ctx)) return;
+    const auth = core.sessions.read(ctx);
+    if (!auth) return;
+    const gen = await core.sessions.registered(auth);
+    if (gen === undefined) return core.sessions.drop(ctx);
+    const [current, user] = await Promise.all([
+      core.generations.current(auth.u),
+      core.findUser(auth.u),
+    ]);
+    if (current !== gen || !user) return void (await core.sessions.end(ctx));
+    if (core.opts.isUserValid && !(await core.guarded(() => core.opts.isUserValid!(user, ctx)))) {
+      await core.sessions.end(ctx);
+      core.events.emit('user_rejected', { userId: user.id });
+      return;
+    }
+    core.sessions.touch(ctx, auth, Date.now());
+    this.session = auth;
+    this.sessionUser = user;
+  }
+
+  /** @internal True when the request carries the bearer header. */
+  hasBearer(source: BearerSource = this.defaultSource()): boolean {
+    return hasHeader(this.ctx, source.header);
+  }
+
+  /**
+   * @internal Resolves the bearer token as `type`, once per request and source; throws a
+   * 400/401 `AuthError` with its `WWW-Authenticate` challenge, or 503 when a store fails.
+   */
+  bearer(
+    type: TokenType,
+    source: BearerSource = this.defaultSource(),
+  ): Promise<BearerResult<User>> {
+    const key = `${type} ${source.header} ${source.scheme}`;
+    let result = this.bearers.get(key);
+    if (!result) {
+      result = this.loadBearer(type, source).catch((err: unknown) => {
+        throw isAuthError(err) && err.status < 500 ? withChallenge(err, source.scheme) : err;
+      });
+      this.bearers.set(key, result);
+    }
+    return result.then((r) => {
+      this.presented = r;
+      this.scopes = r.scopes;
+      return r;
+    });
+  }
+
+  private async loadBearer(type: TokenType, source: BearerSource): Promise<BearerResult<User>> {
+    const { core, ctx } = this;
+    const token = readBearer(ctx, source);
+    if (token === undefined) throw unauthorized('token_missing');
+    if (core.tokens.isOurs(token)) {
+      const verified = await core.tokens.verify(token, type);
+      const user = await core.findUser(verified.userId);
+      if (!user) throw unauthorized('token_invalid');
+      await this.checkValid(user);
+      return { user, scopes: verified.scopes, token, ours: true };
+    }
+    const { tokenLoader, userLoader } = core.opts;
+    if (!tokenLoader || !userLoader) throw unauthorized('token_invalid');
+    const record = await core.guarded(() => tokenLoader(token, type, source.scheme));
+    if (!record) throw unauthorized('token_invalid');
+    const user = await core.guarded(() => userLoader(record));
+    if (!user) throw unauthorized('token_invalid');
+    await this.checkValid(user);
+    return { user, scopes: scopesOfRecord(record), token, ours: false };
+  }
+
+  private async checkValid(user: User): Promise<void> {
+    const { isUserValid } = this.core.opts;
+    if (isUserValid && !(await this.core.guarded(() => isUserValid(user, this.ctx)))) {
+      throw unauthorized('token_revoked');
+    }
+  }
+
+  private defaultSource(): BearerSource {
+    return this.core.opts.tokens;
+  }
+}
+
+function scopesOfRecord(record: LoadedToken): readonly string[] {
+  const s = record.scopes;
+  if (typeof s === 'string') return s.split(' ').filter(Boolean);
+  return Array.isArray(s) ? s.filter((x): x is string => typeof x === 'string') : [];
+}
+
+/** The `ctx.auth` of this request; a clear error when `auth.middleware()` did not run first. */
+export function authOf<User extends BaseUser>(ctx: Context): RequestAuth<User> {
+  const auth = (ctx as { auth?: unknown }).auth;
+  if (!(auth instanceof RequestAuth)) {
+    throw new AuthError('misconfigured', {
+      message: 'app.use(auth.middleware()) must come before guarded routes.',
+    });
+  }
+  return auth as RequestAuth<User>;
+}

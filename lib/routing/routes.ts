@@ -1,0 +1,50 @@
+import Router from '@koa/router';
+import type { Context, Middleware } from 'koa';
+import type { Core } from '../core.js';
+import { unauthorized } from '../errors.js';
+import { tokenGuard } from '../guards/guards.js';
+import { booleanField, isFormPost, readFields, stringField } from '../http/body.js';
+import { safeReturnTo } from '../http/return-to.js';
+import { authOf } from '../request-auth.js';
+import type { BaseUser } from '../stores/types.js';
+import { chain } from './compose.js';
+
+/**
+ * The `/auth/*` routes of the core:
+ * - `POST /auth/token/refresh` (refresh token as bearer) -> the next token pair;
+ * - `POST /auth/logout` (`{ everywhere?: boolean, returnTo?: string }`) -> ends the session;
+ * - `GET /auth/me` -> the signed-in user (session, or access token), or 401.
+ */
+export function authRoutes<User extends BaseUser>(core: Core<User>): Middleware {
+  const router = new Router({ prefix: core.opts.routesPrefix });
+
+  router.post('/token/refresh', tokenGuard(core, 'refresh'), async (ctx: Context) => {
+    ctx.body = await authOf<User>(ctx).tokens.rotate();
+  });
+
+  router.post('/logout', async (ctx: Context) => {
+    const fields = await readFields(ctx);
+    const everywhere = booleanField(fields, 'everywhere');
+    const auth = authOf<User>(ctx);
+    if (everywhere && auth.sessionUser) await auth.signOutEverywhere();
+    else await auth.logout();
+    if (isFormPost(ctx))
+      return ctx.redirect(safeReturnTo(stringField(fields, 'returnTo'), core.opts.defaultReturnTo));
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = { ok: true };
+  });
+
+  router.get('/me', async (ctx: Context) => {
+    const auth = authOf<User>(ctx);
+    const user =
+      auth.sessionUser ?? (auth.hasBearer() ? (await auth.bearer('access')).user : undefined);
+    if (!user) throw unauthorized('login_required');
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = { user: core.opts.publicUser(user) };
+  });
+
+  return chain(
+    router.routes() as unknown as Middleware,
+    router.allowedMethods() as unknown as Middleware,
+  );
+}

@@ -1,0 +1,51 @@
+/**
+ * Short-lived server-side state: single-use tokens, refresh-token families, counters, the
+ * session registry. Values are strings (JSON where structured) so every back-end maps directly.
+ * All TTLs are in milliseconds. Every method may reject; Portcullis turns a rejection or a
+ * call slower than `storeTimeout` into 503 `store_unavailable`, never into a pass.
+ */
+export interface Store {
+  /** The value, or undefined when absent or expired. */
+  get(key: string): Promise<string | undefined>;
+  /** Sets (or replaces) a value that expires after `ttlMs`. */
+  set(key: string, value: string, ttlMs: number): Promise<void>;
+  /** Sets only when absent; true when this call set it (atomic). */
+  add(key: string, value: string, ttlMs: number): Promise<boolean>;
+  /** Returns and deletes in one atomic step: of many concurrent takers exactly one gets it. */
+  take(key: string): Promise<string | undefined>;
+  /** Deletes; a missing key is not an error. */
+  delete(key: string): Promise<void>;
+  /** Adds 1 and returns the new value; a new counter starts at 1 and expires after `ttlMs`. */
+  increment(key: string, ttlMs: number): Promise<number>;
+  /** Releases connections and timers. */
+  close(): Promise<void>;
+}
+
+/** The fields Portcullis reads from the app's users. The app's own fields stay the app's. */
+export interface BaseUser {
+  /** A stable, unique id (a string). */
+  id: string;
+  /** The user's email, if any. */
+  email?: string | undefined;
+  /** Role names checked by `@Roles(...)`. */
+  roles?: readonly string[] | undefined;
+}
+
+/**
+ * Where the app's users live. The core only needs `findById`; sign-in methods added later use
+ * the optional methods when the store has them.
+ */
+export interface UserStore<User extends BaseUser = BaseUser> {
+  /** The user with this id, or undefined. */
+  findById(id: string): Promise<User | undefined>;
+  /** The user with this (normalized) email, or undefined. */
+  findByEmail?(email: string): Promise<User | undefined>;
+  /** Creates a user; the store assigns the id when none is given. */
+  create?(data: Omit<User, 'id'> & { id?: string }): Promise<User>;
+  /** Changes some fields; returns the updated user, or undefined when there is none. */
+  update?(id: string, patch: Partial<Omit<User, 'id'>>): Promise<User | undefined>;
+  /** Deletes the user. */
+  delete?(id: string): Promise<void>;
+  /** Releases connections. */
+  close?(): Promise<void>;
+}

@@ -1,0 +1,199 @@
+import { unauthorized } from '../errors.js';
+import type { AuthEventBus } from '../events.js';
+import type { Keyring } from '../keys/keyring.js';
+import type { Store } from '../stores/types.js';
+import { randomToken } from '../util/encoding.js';
+import {
+  type AccessTokenConfig,
+  isOurAccessToken,
+  scopesOf,
+  signAccessToken,
+  verifyAccessToken,
+} from './access.js';
+import type { Generations } from './generations.js';
+import { looksLikeRefreshToken, makeRefreshToken, parseRefreshToken } from './refresh-format.js';
+
+/** The two token types a route can require. */
+export type TokenType = 'access' | 'refresh';
+
+/** What `issue()` and `rotate()` return; the shape of an OAuth 2 token response. */
+export interface IssuedTokens {
+  accessToken: string;
+  refreshToken: string;
+  tokenType: 'Bearer';
+  /** Seconds until the access token expires. */
+  expiresIn: number;
+  /** The granted scopes, space-separated, when there are any. */
+  scope?: string;
+}
+
+/** Options for issuing tokens. */
+export interface IssueOptions {
+  /** Scopes to grant. @default [] */
+  scopes?: readonly string[];
+  /** Access-token lifetime in seconds, overriding `tokens.accessTokenTtl`. */
+  expiresIn?: number;
+}
+
+/** A token that verified, and whose it is. */
+export interface VerifiedToken {
+  type: TokenType;
+  userId: string;
+  scopes: readonly string[];
+  /** When it expires, in ms since the epoch. */
+  expiresAt: number;
+}
+
+interface Family {
+  /** user id */
+  u: string;
+  /** generation at issue */
+  g: number;
+  /** scopes */
+  s: string[];
+  /** absolute expiry (ms) */
+  e: number;
+  /** revoked */
+  r?: 1;
+}
+
+/** Issues, verifies, rotates and revokes our access and refresh tokens. */
+export class TokenService {
+  constructor(
+    private readonly ring: Keyring,
+    private readonly store: Store,
+    private readonly access: AccessTokenConfig,
+    private readonly refreshTtlMs: number,
+    private readonly generations: Generations,
+    private readonly events: AuthEventBus,
+  ) {}
+
+  /** Starts a refresh family and issues its first refresh token with an access token. */
+  async issue(user: { id: string }, options: IssueOptions = {}): Promise<IssuedTokens> {
+    const scopes = normalizeScopes(options.scopes);
+    const gen = await this.generations.current(user.id);
+    const familyId = randomToken(16);
+    const family: Family = { u: user.id, g: gen, s: scopes, e: Date.now() + this.refreshTtlMs };
+    await this.store.set(`rtf:${familyId}`, JSON.stringify(family), this.refreshTtlMs);
+    const tokens = await this.mint(family, familyId, options.expiresIn);
+    this.events.emit('token_issued', { userId: user.id, scopes });
+    return tokens;
+  }
+
+  /** Verifies a token of the given type; throws a 401 `AuthError` when it does not pass. */
+  async verify(token: string, type: TokenType): Promise<VerifiedToken> {
+    if (type === 'refresh') {
+      const { familyId, expiresAt } = parseRefreshToken(this.ring, token);
+      const family = await this.liveFamily(familyId);
+      return { type, userId: family.u, scopes: family.s, expiresAt };
+    }
+    if (looksLikeRefreshToken(token)) throw unauthorized('token_invalid');
+    const claims = await verifyAccessToken(this.ring, this.access, token);
+    const [gen, revoked] = await Promise.all([
+      this.generations.current(claims.sub),
+      this.store.get(`rat:${claims.jti}`),
+    ]);
+    if (gen !== claims.gen || revoked !== undefined) throw unauthorized('token_revoked');
+    return { type, userId: claims.sub, scopes: scopesOf(claims), expiresAt: claims.exp * 1000 };
+  }
+
+  /** True when `token` is ours (so the app's `tokenLoader` is not asked about it). */
+  isOurs(token: string): boolean {
+    return looksLikeRefreshToken(token) || isOurAccessToken(this.ring, token);
+  }
+
+  /**
+   * Spends a refresh token and issues the next pair in its family. A token already spent is
+   * reuse: the whole family is revoked (its newest token too) and `token_reuse` is emitted.
+   * Of concurrent rotations of one token, exactly one succeeds.
+   */
+  async rotate(refreshToken: string): Promise<IssuedTokens> {
+    const { familyId, storageKey } = parseRefreshToken(this.ring, refreshToken);
+    const family = await this.liveFamily(familyId);
+    const owner = await this.store.take(storageKey);
+    if (owner !== familyId) {
+      await this.revokeFamily(familyId, family);
+      this.events.emit('token_reuse', { userId: family.u });
+      throw unauthorized('token_revoked');
+    }
+    const tokens = await this.mint(family, familyId);
+    this.events.emit('token_refreshed', { userId: family.u });
+    return tokens;
+  }
+
+  /**
+   * Revokes a token: a refresh token ends its whole family; an access token is refused from
+   * now until it would have expired. Unknown or invalid tokens are ignored (RFC 7009).
+   */
+  async revoke(token: string): Promise<void> {
+    if (looksLikeRefreshToken(token)) {
+      let familyId: string;
+      try {
+        familyId = parseRefreshToken(this.ring, token).familyId;
+      } catch {
+        return;
+      }
+      const raw = await this.store.get(`rtf:${familyId}`);
+      if (raw === undefined) return;
+      const family = JSON.parse(raw) as Family;
+      await this.revokeFamily(familyId, family);
+      this.events.emit('token_revoked', { userId: family.u, type: 'refresh' });
+      return;
+    }
+    if (!isOurAccessToken(this.ring, token)) return;
+    let claims;
+    try {
+      claims = await verifyAccessToken(this.ring, this.access, token);
+    } catch {
+      return;
+    }
+    const ttl = claims.exp * 1000 - Date.now() + this.access.clockSkewSec * 1000;
+    if (ttl > 0) await this.store.set(`rat:${claims.jti}`, '1', ttl);
+    this.events.emit('token_revoked', { userId: claims.sub, type: 'access' });
+  }
+
+  private async mint(family: Family, familyId: string, expiresIn?: number): Promise<IssuedTokens> {
+    const refresh = makeRefreshToken(this.ring, familyId, family.e);
+    await this.store.set(refresh.storageKey, familyId, Math.max(1, family.e - Date.now()));
+    const access = await signAccessToken(this.ring, this.access, {
+      sub: family.u,
+      scopes: family.s,
+      gen: family.g,
+      ttlMs: expiresIn === undefined ? undefined : expiresIn * 1000,
+    });
+    const out: IssuedTokens = {
+      accessToken: access.token,
+      refreshToken: refresh.token,
+      tokenType: 'Bearer',
+      expiresIn: access.expiresIn,
+    };
+    if (family.s.length > 0) out.scope = family.s.join(' ');
+    return out;
+  }
+
+  private async liveFamily(familyId: string): Promise<Family> {
+    const raw = await this.store.get(`rtf:${familyId}`);
+    if (raw === undefined) throw unauthorized('token_revoked');
+    const family = JSON.parse(raw) as Family;
+    if (family.r === 1 || family.e <= Date.now()) throw unauthorized('token_revoked');
+    if ((await this.generations.current(family.u)) !== family.g)
+      throw unauthorized('token_revoked');
+    return family;
+  }
+
+  private async revokeFamily(familyId: string, family: Family): Promise<void> {
+    const ttl = family.e - Date.now();
+    if (ttl > 0) await this.store.set(`rtf:${familyId}`, JSON.stringify({ ...family, r: 1 }), ttl);
+  }
+}
+
+function normalizeScopes(scopes: readonly string[] | undefined): string[] {
+  const out: string[] = [];
+  for (const s of scopes ?? []) {
+    if (typeof s !== 'string' || !/^[\x21\x23-\x5B\x5D-\x7E]+$/.test(s)) {
+      throw new TypeError(`Portcullis: invalid scope ${JSON.stringify(s)} (RFC 6749 scope-token)`);
+    }
+    if (!out.includes(s)) out.push(s);
+  }
+  return out;
+}
