@@ -112,7 +112,7 @@ describe('the packed package', function () {
     try {
       execFileSync(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: dir, stdio: 'pipe' });
     } catch (err) {
-      throw new Error(String((err as { stdout?: Buffer }).stdout ?? err));
+      throw new Error(String((err as { stdout?: Buffer }).stdout ?? err), { cause: err });
     }
   });
 
