@@ -68,6 +68,12 @@ export class Portcullis<User extends BaseUser = BaseUser> {
     const events = new AuthEventBus((err) =>
       opts.logger.error({ err: String(err) }, 'portcullis: an event listener threw'),
     );
+    events.on('token_reuse', ({ userId }) =>
+      opts.logger.warn(
+        { event: 'token_reuse', userId },
+        'portcullis: a spent refresh token came back; its family is revoked',
+      ),
+    );
     const generations = new Generations(
       store,
       Math.max(opts.session.absoluteMs, opts.tokens.refreshMs) + 86_400_000,
