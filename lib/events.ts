@@ -13,7 +13,7 @@ export interface AuthEvents {
   /** A spent refresh token came back: its whole family was revoked. */
   token_reuse: { userId: string };
   /** A token or a refresh family was revoked on request. */
-  token_revoked: { userId: string; type: 'access' | 'refresh' };
+  token_revoked: { userId: string; tokenType: 'access' | 'refresh' };
   /** Every session and token of a user was ended. */
   signed_out_everywhere: { userId: string };
   /** `isUserValid` refused a signed-in user; their session was ended. */

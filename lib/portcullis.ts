@@ -27,6 +27,8 @@ import { guardStore } from './stores/guarded.js';
 import type { BaseUser } from './stores/types.js';
 import { TestKit } from './testing/kit.js';
 import { Generations } from './tokens/generations.js';
+import { withChallenge } from './tokens/challenge.js';
+import { readBearer } from './tokens/header.js';
 import { looksLikeRefreshToken } from './tokens/refresh-format.js';
 import {
   type IssueOptions,
@@ -192,21 +194,28 @@ export class Portcullis<User extends BaseUser = BaseUser> {
   }
 }
 
-/** Verifies an access token up front so `@OptionalAuth` routes see its user; credential errors wait for a guard. */
+/**
+ * Verifies one of our access tokens up front, so every route sees its user; a credential
+ * error waits for a guard (a public route stays public), a malformed header (400) or a store
+ * failure (503) answers at once. Refresh tokens and the app's opaque tokens are left to the
+ * guards, which know which type they want (no loader call with the wrong type).
+ */
 async function eagerBearer<User extends BaseUser>(
   auth: RequestAuth<User>,
   ctx: Context,
 ): Promise<void> {
+  let token: string | undefined;
   try {
-    const header = ctx.req.headers[auth.core.opts.tokens.header.toLowerCase()];
-    if (
-      typeof header === 'string' &&
-      looksLikeRefreshToken(header.slice(header.indexOf(' ') + 1).trim())
-    )
-      return;
+    token = readBearer(ctx, auth.core.opts.tokens);
+  } catch (err) {
+    throw isAuthError(err) ? withChallenge(err, auth.core.opts.tokens.scheme) : err;
+  }
+  if (token === undefined || looksLikeRefreshToken(token) || !auth.core.tokens.isOurs(token))
+    return;
+  try {
     ctx.state.user = (await auth.bearer('access')).user;
   } catch (err) {
-    if (!isAuthError(err) || err.status >= 500 || err.status === 400) throw err;
+    if (!isAuthError(err) || err.status >= 500) throw err;
   }
 }
 

@@ -3,6 +3,7 @@ import type { Core } from './core.js';
 import { AuthError, isAuthError, unauthorized } from './errors.js';
 import type { LoadedToken } from './options.js';
 import type { SessionAuth } from './session/session.js';
+import { Generations } from './tokens/generations.js';
 import type { BaseUser } from './stores/types.js';
 import { withChallenge } from './tokens/challenge.js';
 import { type BearerSource, hasHeader, readBearer } from './tokens/header.js';
@@ -70,9 +71,14 @@ export class RequestAuth<User extends BaseUser = BaseUser> {
       },
       rotate: async () => {
         const presented = this.presented;
-        if (!presented || !presented.ours) {
+        if (!presented) {
           throw unauthorized('token_missing', {
             message: 'rotate() needs a refresh token from this request.',
+          });
+        }
+        if (!presented.ours) {
+          throw unauthorized('token_invalid', {
+            message: 'Only refresh tokens issued by Portcullis rotate.',
           });
         }
         this.ctx.set('Cache-Control', 'no-store');
@@ -129,7 +135,7 @@ export class RequestAuth<User extends BaseUser = BaseUser> {
       core.generations.current(auth.u),
       core.findUser(auth.u),
     ]);
-    if (current !== gen || !user) return void (await core.sessions.end(ctx));
+    if (!Generations.alive(gen, current) || !user) return void (await core.sessions.end(ctx));
     if (core.opts.isUserValid && !(await core.guarded(() => core.opts.isUserValid!(user, ctx)))) {
       await core.sessions.end(ctx);
       core.events.emit('user_rejected', { userId: user.id });

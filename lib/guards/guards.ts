@@ -1,6 +1,6 @@
 import type { Context, Middleware, Next } from 'koa';
 import type { Core } from '../core.js';
-import { forbidden, unauthorized } from '../errors.js';
+import { forbidden, isAuthError, unauthorized } from '../errors.js';
 import { safeReturnTo } from '../http/return-to.js';
 import { authOf } from '../request-auth.js';
 import type { BaseUser } from '../stores/types.js';
@@ -72,11 +72,21 @@ export function tokenGuard<User extends BaseUser>(
   };
 }
 
-/** Never refuses: `ctx.state.user` is the session user or a valid access token's user, if any. */
+/**
+ * Never refuses a credential: `ctx.state.user` is the session user or a valid access token's
+ * user (ours or the app's opaque one), if any. A store failure still answers 503.
+ */
 export function optionalGuard<User extends BaseUser>(): Middleware {
-  return (ctx: Context, next: Next) => {
+  return async (ctx: Context, next: Next) => {
     const auth = authOf<User>(ctx);
     if (auth.sessionUser) ctx.state.user = auth.sessionUser;
+    else if (ctx.state.user === undefined && auth.hasBearer()) {
+      try {
+        ctx.state.user = (await auth.bearer('access')).user;
+      } catch (err) {
+        if (!isAuthError(err) || err.status >= 500) throw err;
+      }
+    }
     return next();
   };
 }

@@ -13,6 +13,7 @@ import { chain } from './compose.js';
  * The `/auth/*` routes of the core:
  * - `POST /auth/token/refresh` (refresh token as bearer) -> the next token pair;
  * - `POST /auth/logout` (`{ everywhere?: boolean, returnTo?: string }`) -> ends the session;
+ *   with `everywhere`, every session and token of the user (signed in by cookie or access token);
  * - `GET /auth/me` -> the signed-in user (session, or access token), or 401.
  */
 export function authRoutes<User extends BaseUser>(core: Core<User>): Middleware {
@@ -26,8 +27,13 @@ export function authRoutes<User extends BaseUser>(core: Core<User>): Middleware 
     const fields = await readFields(ctx);
     const everywhere = booleanField(fields, 'everywhere');
     const auth = authOf<User>(ctx);
-    if (everywhere && auth.sessionUser) await auth.signOutEverywhere();
-    else await auth.logout();
+    if (everywhere) {
+      const user =
+        auth.sessionUser ?? (auth.hasBearer() ? (await auth.bearer('access')).user : undefined);
+      if (!user) throw unauthorized('login_required');
+      ctx.state.user = user;
+      await auth.signOutEverywhere();
+    } else await auth.logout();
     if (isFormPost(ctx))
       return ctx.redirect(safeReturnTo(stringField(fields, 'returnTo'), core.opts.defaultReturnTo));
     ctx.set('Cache-Control', 'no-store');

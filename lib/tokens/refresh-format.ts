@@ -29,7 +29,7 @@ export function makeRefreshToken(
   expiresAt: number,
 ): { token: string; storageKey: string } {
   const { kid, key } = ring.current('refresh');
-  const body = `${kid}.${familyId}.${Math.floor(expiresAt / 1000)}.${randomToken(32)}`;
+  const body = `${kid}.${familyId}.${Math.ceil(expiresAt / 1000)}.${randomToken(32)}`;
   const token = `${REFRESH_PREFIX}${body}.${mac(key, body)}`;
   return { token, storageKey: storageKeyOf(token) };
 }

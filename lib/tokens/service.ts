@@ -10,8 +10,11 @@ import {
   signAccessToken,
   verifyAccessToken,
 } from './access.js';
-import type { Generations } from './generations.js';
+import { Generations } from './generations.js';
 import { looksLikeRefreshToken, makeRefreshToken, parseRefreshToken } from './refresh-format.js';
+
+/** A family record outlives its last token a little, so a late token reads "expired", not "revoked". */
+const FAMILY_GRACE_MS = 60_000;
 
 /** The two token types a route can require. */
 export type TokenType = 'access' | 'refresh';
@@ -74,7 +77,11 @@ export class TokenService {
     const gen = await this.generations.current(user.id);
     const familyId = randomToken(16);
     const family: Family = { u: user.id, g: gen, s: scopes, e: Date.now() + this.refreshTtlMs };
-    await this.store.set(`rtf:${familyId}`, JSON.stringify(family), this.refreshTtlMs);
+    await this.store.set(
+      `rtf:${familyId}`,
+      JSON.stringify(family),
+      this.refreshTtlMs + FAMILY_GRACE_MS,
+    );
     const tokens = await this.mint(family, familyId, options.expiresIn);
     this.events.emit('token_issued', { userId: user.id, scopes });
     return tokens;
@@ -83,8 +90,9 @@ export class TokenService {
   /** Verifies a token of the given type; throws a 401 `AuthError` when it does not pass. */
   async verify(token: string, type: TokenType): Promise<VerifiedToken> {
     if (type === 'refresh') {
-      const { familyId, expiresAt } = parseRefreshToken(this.ring, token);
+      const { familyId, expiresAt, storageKey } = parseRefreshToken(this.ring, token);
       const family = await this.liveFamily(familyId);
+      if ((await this.store.get(storageKey)) !== familyId) await this.reuse(familyId, family);
       return { type, userId: family.u, scopes: family.s, expiresAt };
     }
     if (looksLikeRefreshToken(token)) throw unauthorized('token_invalid');
@@ -93,7 +101,9 @@ export class TokenService {
       this.generations.current(claims.sub),
       this.store.get(`rat:${claims.jti}`),
     ]);
-    if (gen !== claims.gen || revoked !== undefined) throw unauthorized('token_revoked');
+    if (!Generations.alive(claims.gen, gen) || revoked !== undefined) {
+      throw unauthorized('token_revoked');
+    }
     return { type, userId: claims.sub, scopes: scopesOf(claims), expiresAt: claims.exp * 1000 };
   }
 
@@ -110,12 +120,7 @@ export class TokenService {
   async rotate(refreshToken: string): Promise<IssuedTokens> {
     const { familyId, storageKey } = parseRefreshToken(this.ring, refreshToken);
     const family = await this.liveFamily(familyId);
-    const owner = await this.store.take(storageKey);
-    if (owner !== familyId) {
-      await this.revokeFamily(familyId, family);
-      this.events.emit('token_reuse', { userId: family.u });
-      throw unauthorized('token_revoked');
-    }
+    if ((await this.store.take(storageKey)) !== familyId) await this.reuse(familyId, family);
     const tokens = await this.mint(family, familyId);
     this.events.emit('token_refreshed', { userId: family.u });
     return tokens;
@@ -137,7 +142,7 @@ export class TokenService {
       if (raw === undefined) return;
       const family = JSON.parse(raw) as Family;
       await this.revokeFamily(familyId, family);
-      this.events.emit('token_revoked', { userId: family.u, type: 'refresh' });
+      this.events.emit('token_revoked', { userId: family.u, tokenType: 'refresh' });
       return;
     }
     if (!isOurAccessToken(this.ring, token)) return;
@@ -149,7 +154,7 @@ export class TokenService {
     }
     const ttl = claims.exp * 1000 - Date.now() + this.access.clockSkewSec * 1000;
     if (ttl > 0) await this.store.set(`rat:${claims.jti}`, '1', ttl);
-    this.events.emit('token_revoked', { userId: claims.sub, type: 'access' });
+    this.events.emit('token_revoked', { userId: claims.sub, tokenType: 'access' });
   }
 
   private async mint(family: Family, familyId: string, expiresIn?: number): Promise<IssuedTokens> {
@@ -175,15 +180,30 @@ export class TokenService {
     const raw = await this.store.get(`rtf:${familyId}`);
     if (raw === undefined) throw unauthorized('token_revoked');
     const family = JSON.parse(raw) as Family;
-    if (family.r === 1 || family.e <= Date.now()) throw unauthorized('token_revoked');
-    if ((await this.generations.current(family.u)) !== family.g)
+    if (family.e <= Date.now()) throw unauthorized('token_expired');
+    if (family.r === 1) throw unauthorized('token_revoked');
+    if (!Generations.alive(family.g, await this.generations.current(family.u))) {
       throw unauthorized('token_revoked');
+    }
     return family;
+  }
+
+  /** A spent refresh token came back: revoke its whole family and say so. */
+  private async reuse(familyId: string, family: Family): Promise<never> {
+    await this.revokeFamily(familyId, family);
+    this.events.emit('token_reuse', { userId: family.u });
+    throw unauthorized('token_revoked');
   }
 
   private async revokeFamily(familyId: string, family: Family): Promise<void> {
     const ttl = family.e - Date.now();
-    if (ttl > 0) await this.store.set(`rtf:${familyId}`, JSON.stringify({ ...family, r: 1 }), ttl);
+    if (ttl > 0) {
+      await this.store.set(
+        `rtf:${familyId}`,
+        JSON.stringify({ ...family, r: 1 }),
+        ttl + FAMILY_GRACE_MS,
+      );
+    }
   }
 }
 

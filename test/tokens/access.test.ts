@@ -103,7 +103,7 @@ describe('Portcullis#tokens.issue()', () => {
   });
 });
 
-describe('access tokens and jose (cross-verification)', () => {
+describe('access tokens cross-checked with jose', () => {
   it('an access token we issue verifies with jose under the derived key, issuer, audience, typ', async () => {
     const t = await makeApp({ tokens: { issuer: 'https://id.example.com', audience: 'api' } });
     const { accessToken } = await t.auth.tokens.issue(t.alice, { scopes: ['x'] });
@@ -126,7 +126,9 @@ describe('access tokens and jose (cross-verification)', () => {
     expect(verified.type).to.equal('access');
     expect(verified.userId).to.equal(t.alice.id);
     expect(verified.scopes).to.deep.equal(['reports:read']);
-    const res = await request(t.app.callback()).get('/api/reports').set('Authorization', bearer(token));
+    const res = await request(t.app.callback())
+      .get('/api/reports')
+      .set('Authorization', bearer(token));
     expect(res.status).to.equal(200);
     const profile = await request(t.app.callback())
       .get('/api/profile')
@@ -175,7 +177,9 @@ describe('access tokens and jose (cross-verification)', () => {
     const now = nowSec();
     const old = await signAccess({ sub: t.alice.id, iat: now - 3700, exp: now - 100 });
     expect((await rejection(t.auth.tokens.verify(old, 'access'))).code).to.equal('token_expired');
-    const res = await request(t.app.callback()).get('/api/profile').set('Authorization', bearer(old));
+    const res = await request(t.app.callback())
+      .get('/api/profile')
+      .set('Authorization', bearer(old));
     expect(res.status).to.equal(401);
     expect(codeOf(res)).to.equal('token_expired');
     expect(t.hits.count('profile')).to.equal(0);
@@ -238,7 +242,7 @@ describe('Portcullis#tokens.verify()', () => {
   });
 });
 
-describe('@TokenRequired and token types over HTTP', () => {
+describe('@TokenRequired(type, { header, scheme })', () => {
   it('GET /api/profile refuses a refresh token; POST /api/refresh refuses an access token', async () => {
     const t = await makeApp();
     const out = await issueVia(t, t.alice);
