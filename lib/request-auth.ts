@@ -47,6 +47,8 @@ export class RequestAuth<User extends BaseUser = BaseUser> {
   session: SessionAuth | undefined;
   /** The scopes of the bearer token a guard accepted (empty for cookie sessions). */
   scopes: readonly string[] = [];
+  /** The scheme of the bearer token a guard accepted, for challenges. */
+  scheme: string | undefined;
   private readonly bearers = new Map<string, Promise<BearerResult<User>>>();
   private presented: BearerResult<User> | undefined;
 
@@ -170,6 +172,7 @@ export class RequestAuth<User extends BaseUser = BaseUser> {
     return result.then((r) => {
       this.presented = r;
       this.scopes = r.scopes;
+      this.scheme = source.scheme;
       return r;
     });
   }

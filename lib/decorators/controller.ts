@@ -43,6 +43,11 @@ function route(method: HttpMethod) {
       );
     }
     return (target, propertyKey) => {
+      if (typeof target === 'function') {
+        throw new TypeError(
+          `@${method}: cannot bind static method ${String(propertyKey)}; use an instance method`,
+        );
+      }
       const ctor = target.constructor;
       const list: RouteRecord[] = Reflect.getOwnMetadata(ROUTES, ctor) ?? [];
       Reflect.defineMetadata(ROUTES, [...list, { method, path, handler: propertyKey }], ctor);

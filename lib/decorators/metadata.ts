@@ -44,9 +44,48 @@ export function guardsOf(target: object, key?: string | symbol): readonly GuardS
   );
 }
 
-/** The routes recorded on a controller class. */
+/** The class and its ancestors, most derived first. */
+function lineage(ctor: ControllerClass): ControllerClass[] {
+  const out: ControllerClass[] = [];
+  for (
+    let c: unknown = ctor;
+    typeof c === 'function' && c !== Function.prototype;
+    c = Object.getPrototypeOf(c)
+  ) {
+    out.push(c as ControllerClass);
+  }
+  return out;
+}
+
+/**
+ * The class-level guards of a controller, inherited ones first: a subclass of a guarded
+ * controller is guarded too, and its own authentication guard (last) overrides the parent's.
+ */
+export function classGuardsOf(ctor: ControllerClass): readonly GuardSpec[] {
+  return lineage(ctor)
+    .reverse()
+    .flatMap((c) => guardsOf(c));
+}
+
+/** The guards of one method, from the nearest class in the hierarchy that declares them. */
+export function methodGuardsOf(ctor: ControllerClass, key: string | symbol): readonly GuardSpec[] {
+  return Reflect.getMetadata(GUARDS, ctor.prototype, key) ?? [];
+}
+
+/** The routes of a controller class, including inherited ones it does not redeclare. */
 export function routesOf(ctor: ControllerClass): readonly RouteRecord[] {
-  return Reflect.getOwnMetadata(ROUTES, ctor) ?? [];
+  const seen = new Set<string>();
+  const out: RouteRecord[] = [];
+  for (const c of lineage(ctor)) {
+    for (const r of (Reflect.getOwnMetadata(ROUTES, c) ?? []) as RouteRecord[]) {
+      const id = `${r.method} ${r.path}`;
+      if (!seen.has(id)) {
+        seen.add(id);
+        out.push(r);
+      }
+    }
+  }
+  return out;
 }
 
 /** The prefix recorded by `@Controller`, or undefined when the class is not a controller. */

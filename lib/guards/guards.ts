@@ -111,9 +111,12 @@ export function scopesGuard<User extends BaseUser>(
   scopes: readonly string[],
 ): Middleware {
   return (ctx: Context, next: Next) => {
-    const granted = authOf<User>(ctx).scopes;
-    if (!scopes.every((s) => granted.includes(s))) {
-      throw withChallenge(forbidden('insufficient_scope', { scopes }), core.opts.tokens.scheme);
+    const auth = authOf<User>(ctx);
+    if (!scopes.every((s) => auth.scopes.includes(s))) {
+      throw withChallenge(
+        forbidden('insufficient_scope', { scopes }),
+        auth.scheme ?? core.opts.tokens.scheme,
+      );
     }
     return next();
   };

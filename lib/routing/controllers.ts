@@ -4,7 +4,8 @@ import type { Core } from '../core.js';
 import {
   type ControllerClass,
   type GuardSpec,
-  guardsOf,
+  classGuardsOf,
+  methodGuardsOf,
   prefixOf,
   routesOf,
 } from '../decorators/metadata.js';
@@ -45,14 +46,20 @@ export function mountControllers<User extends BaseUser>(
     const prefix = prefixOf(ctor);
     if (prefix === undefined)
       throw new TypeError(`auth.controllers(): ${ctor.name} has no @Controller() decorator`);
-    const classGuards = guardsOf(ctor);
+    const classGuards = classGuardsOf(ctor);
     for (const route of routesOf(ctor)) {
+      const methodGuards = methodGuardsOf(ctor, route.handler);
+      if (methodGuards.filter(isAuthSpec).length > 1) {
+        throw new TypeError(
+          `auth.controllers(): ${ctor.name}.${String(route.handler)} has more than one of @LoginRequired, @TokenRequired, @OptionalAuth; keep one`,
+        );
+      }
       const method = (instance as Record<string | symbol, unknown>)[route.handler];
       if (typeof method !== 'function')
         throw new TypeError(
           `auth.controllers(): ${ctor.name}.${String(route.handler)} is not a method`,
         );
-      const guards = guardChain(core, classGuards, guardsOf(ctor.prototype, route.handler));
+      const guards = guardChain(core, classGuards, methodGuards);
       const handler = async (ctx: Context, next: Next): Promise<void> => {
         const result: unknown = await (method as (ctx: Context, next: Next) => unknown).call(
           instance,
@@ -101,6 +108,10 @@ export function guardChain<User extends BaseUser>(
   if (roles.length > 0) out.push(rolesGuard(core, roles));
   if (scopes.length > 0) out.push(scopesGuard(core, scopes));
   return out;
+}
+
+function isAuthSpec(s: GuardSpec): boolean {
+  return s.kind === 'login' || s.kind === 'token' || s.kind === 'optional';
 }
 
 function lastAuth(specs: readonly GuardSpec[]): GuardSpec | undefined {

@@ -162,6 +162,91 @@ describe('auth.controllers()', () => {
   });
 });
 
+describe('auth.controllers() with class hierarchies', () => {
+  let w: World;
+  beforeEach(async () => {
+    w = await world();
+    calls.reset();
+  });
+
+  it('refuses a route on a static method instead of silently dropping it', () => {
+    expect(() => {
+      @Controller('/static')
+      class WithStatic {
+        @Get('/s')
+        static s() {
+          calls.add('static');
+          return {};
+        }
+      }
+      w.auth.controllers([WithStatic]);
+    }).to.throw(TypeError);
+  });
+
+  it('never serves a subclass of a @LoginRequired controller unguarded', async () => {
+    @Controller('/base')
+    @LoginRequired
+    class BaseController {
+      @Get('/a')
+      a() {
+        calls.add('base');
+        return {};
+      }
+    }
+    @Controller('/child')
+    class ChildController extends BaseController {
+      @Get('/b')
+      b() {
+        calls.add('child');
+        return { child: true };
+      }
+    }
+    const http = serve(w.auth, [ChildController]);
+    expectError(await http.get('/child/b'), 401, 'login_required');
+    expectError(await http.get('/child/a'), 401, 'login_required');
+    expect(calls.count()).to.equal(0);
+    const cookie = await w.auth.testing.sessionCookie(w.alice);
+    expect((await http.get('/child/b').set('Cookie', cookie)).body).to.deep.equal({ child: true });
+    expect((await http.get('/child/a').set('Cookie', cookie)).status, 'inherited route').to.equal(
+      200,
+    );
+  });
+
+  it("lets a subclass's own class guard override the parent's", async () => {
+    @Controller('/base2')
+    @LoginRequired
+    class Base {
+      @Get('/a')
+      a() {
+        calls.add('base');
+        return { a: true };
+      }
+    }
+    @Controller('/open')
+    @OptionalAuth
+    class Open extends Base {}
+    const res = await serve(w.auth, [Open]).get('/open/a');
+    expect(res.status).to.equal(200);
+    expect(calls.count()).to.equal(1);
+  });
+
+  it('refuses a method with two authentication guards at mount time', () => {
+    @Controller('/x')
+    class Conflicted {
+      @Get('/')
+      @LoginRequired
+      @TokenRequired('access')
+      both() {
+        return {};
+      }
+    }
+    expect(() => serve(w.auth, [Conflicted])).to.throw(
+      TypeError,
+      /more than one of @LoginRequired/,
+    );
+  });
+});
+
 describe('decorator argument validation', () => {
   it('@Controller refuses a prefix without a leading slash', () => {
     expect(() => Controller('api')).to.throw(TypeError, /@Controller/);
