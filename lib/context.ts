@@ -12,6 +12,8 @@ export interface AuthContextMethods<User extends BaseUser> {
   logout(): Promise<void>;
   /** True when a user is signed in for this request. */
   isAuthenticated(): boolean;
+  /** The app's data in the encrypted session cookie (`koa-session`); `null` after `ctx.session = null`. */
+  session: Record<string, unknown> | null;
   /** Route parameters, set by `@koa/router` (controllers are mounted on it). */
   params: Record<string, string>;
 }

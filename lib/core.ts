@@ -28,7 +28,7 @@ export interface Core<User extends BaseUser> {
 export function coreHelpers<User extends BaseUser>(
   opts: ResolvedOptions<User>,
 ): Pick<Core<User>, 'guarded' | 'findUser'> {
-  const usersLocal = (opts.users as { local?: boolean }).local === true;
+  const usersLocal = opts.users.local === true;
   const guarded = <T>(work: () => Promise<T> | T, local = false): Promise<T> => {
     const run = async (): Promise<T> => work();
     return local ? failClosed(run) : withTimeout(run, opts.storeTimeout);

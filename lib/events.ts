@@ -30,9 +30,12 @@ export type AuthEventListener<E extends AuthEventName> = (
 
 /** A small typed wrapper over `EventEmitter`; a throwing listener never breaks a request. */
 export class AuthEventBus {
-  private readonly emitter = new EventEmitter();
+  private readonly emitter = new EventEmitter({ captureRejections: true });
 
-  constructor(private readonly onListenerError: (err: unknown) => void) {}
+  constructor(private readonly onListenerError: (err: unknown) => void) {
+    // A listener that throws, or returns a promise that rejects, is reported, never fatal.
+    this.emitter.on('error', onListenerError);
+  }
 
   on<E extends AuthEventName>(event: E, listener: AuthEventListener<E>): void {
     this.emitter.on(event, listener);

@@ -82,8 +82,8 @@ export interface PortcullisOptions<User extends BaseUser = BaseUser> {
   loginPath?: string;
   /** Where a sign-in without a usable `returnTo` lands. @default '/' */
   defaultReturnTo?: string;
-  /** Path prefix of the routes `auth.routes()` mounts. @default '/auth' */
-  routesPrefix?: string;
+  /** Path prefix of the routes `auth.routes()` mounts (and of links built to them). @default '/auth' */
+  prefix?: string;
   /** A store or loader call that takes longer fails with 503 `store_unavailable`, in ms. @default 2000 */
   storeTimeout?: number;
   /** Looks up an opaque bearer token that is not ours in the app's datastore. */
@@ -102,7 +102,7 @@ export interface PortcullisOptions<User extends BaseUser = BaseUser> {
   logger?: AuthLogger;
   /** The roles of a user, for `@Roles`. @default user.roles */
   getRoles?: (user: User) => readonly string[];
-  /** What `GET /auth/me` shows of a user. @default every field but secrets (password, hash, secret, token) */
+  /** What `GET /auth/me` shows of a user. @default every field but those named as secrets (passwordHash, apiToken, totpSecret, ...) */
   publicUser?: (user: User) => unknown;
   /** Allow `auth.testing` outside `NODE_ENV=test`. Never in production. @default false */
   enableTestKit?: boolean;
@@ -135,7 +135,7 @@ export interface ResolvedOptions<User extends BaseUser> {
   csrf: { trustedOrigins: Set<string>; allowMissingOrigin: boolean };
   loginPath: string;
   defaultReturnTo: string;
-  routesPrefix: string;
+  prefix: string;
   storeTimeout: number;
   tokenLoader: PortcullisOptions<User>['tokenLoader'];
   userLoader: PortcullisOptions<User>['userLoader'];
@@ -225,7 +225,7 @@ export function resolveOptions<User extends BaseUser>(
     },
     loginPath: pathOption(o.loginPath ?? '/login', 'loginPath'),
     defaultReturnTo: pathOption(o.defaultReturnTo ?? '/', 'defaultReturnTo'),
-    routesPrefix: pathOption(o.routesPrefix ?? '/auth', 'routesPrefix').replace(/\/$/, ''),
+    prefix: pathOption(o.prefix ?? '/auth', 'prefix').replace(/\/$/, ''),
     storeTimeout,
     tokenLoader: o.tokenLoader,
     userLoader: o.userLoader,
@@ -256,6 +256,11 @@ function originOf(url: string | undefined, required: boolean): string | undefine
   if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
     throw new TypeError(`Portcullis: ${JSON.stringify(url)} must be an http(s) URL`);
   }
+  if (required && parsed.protocol !== 'https:') {
+    throw new TypeError(
+      `Portcullis: in production baseUrl must be https (Secure cookies), got ${JSON.stringify(url)}`,
+    );
+  }
   return parsed.origin;
 }
 
@@ -266,10 +271,39 @@ function pathOption(path: string, name: string): string {
   return path;
 }
 
-const SECRET_FIELD = /pass|secret|hash|token|salt|otp|credential/i;
+const SECRET_WORDS = new Set([
+  'password',
+  'passwords',
+  'passwd',
+  'pwd',
+  'secret',
+  'secrets',
+  'hash',
+  'hashes',
+  'token',
+  'tokens',
+  'salt',
+  'otp',
+  'totp',
+  'credential',
+  'credentials',
+  'mfa',
+  'recovery',
+  'key',
+  'keys',
+]);
+
+/** True when a field name has a word that names a secret: `passwordHash`, `api_token`, `totpSecret`. */
+function isSecretField(name: string): boolean {
+  const words = name
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .toLowerCase()
+    .split(/[^a-z0-9]+/);
+  return words.some((w) => SECRET_WORDS.has(w));
+}
 
 function withoutSecrets(user: BaseUser): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(user)) if (!SECRET_FIELD.test(k)) out[k] = v;
+  for (const [k, v] of Object.entries(user)) if (!isSecretField(k)) out[k] = v;
   return out;
 }

@@ -27,7 +27,6 @@ import { guardStore } from './stores/guarded.js';
 import type { BaseUser } from './stores/types.js';
 import { TestKit } from './testing/kit.js';
 import { Generations } from './tokens/generations.js';
-import { withChallenge } from './tokens/challenge.js';
 import { readBearer } from './tokens/header.js';
 import { looksLikeRefreshToken } from './tokens/refresh-format.js';
 import {
@@ -172,7 +171,7 @@ export class Portcullis<User extends BaseUser = BaseUser> {
 
   /** `@RequireScopes` as plain middleware (after a token guard). */
   requireScopes(...scopes: string[]): Middleware {
-    return scopesGuard(this.core, scopes);
+    return scopesGuard<User>(scopes);
   }
 
   /** Ends every session and token family of a user on every device (e.g. after a breach). */
@@ -195,10 +194,10 @@ export class Portcullis<User extends BaseUser = BaseUser> {
 }
 
 /**
- * Verifies one of our access tokens up front, so every route sees its user; a credential
- * error waits for a guard (a public route stays public), a malformed header (400) or a store
- * failure (503) answers at once. Refresh tokens and the app's opaque tokens are left to the
- * guards, which know which type they want (no loader call with the wrong type).
+ * Verifies one of our access tokens up front, so every route sees its user. A credential error
+ * or a malformed header waits for a guard (a public route stays public); a store failure (503)
+ * answers at once. Refresh tokens and the app's opaque tokens are left to the guards, which know
+ * which type they want (no loader call with the wrong type).
  */
 async function eagerBearer<User extends BaseUser>(
   auth: RequestAuth<User>,
@@ -207,11 +206,12 @@ async function eagerBearer<User extends BaseUser>(
   let token: string | undefined;
   try {
     token = readBearer(ctx, auth.core.opts.tokens);
-  } catch (err) {
-    throw isAuthError(err) ? withChallenge(err, auth.core.opts.tokens.scheme) : err;
-  }
-  if (token === undefined || looksLikeRefreshToken(token) || !auth.core.tokens.isOurs(token))
+  } catch {
     return;
+  }
+  if (token === undefined || looksLikeRefreshToken(token) || !auth.core.tokens.isOurs(token)) {
+    return;
+  }
   try {
     ctx.state.user = (await auth.bearer('access')).user;
   } catch (err) {

@@ -74,7 +74,8 @@ export function tokenGuard<User extends BaseUser>(
 
 /**
  * Never refuses a credential: `ctx.state.user` is the session user or a valid access token's
- * user (ours or the app's opaque one), if any. A store failure still answers 503.
+ * user (ours or the app's opaque one), if any. A malformed header still answers 400, a store
+ * failure 503.
  */
 export function optionalGuard<User extends BaseUser>(): Middleware {
   return async (ctx: Context, next: Next) => {
@@ -84,7 +85,9 @@ export function optionalGuard<User extends BaseUser>(): Middleware {
       try {
         ctx.state.user = (await auth.bearer('access')).user;
       } catch (err) {
-        if (!isAuthError(err) || err.status >= 500) throw err;
+        // A bad or unknown token is just no user here; a malformed request (two Authorization
+        // headers) is still refused with 400, and a store failure with 503.
+        if (!isAuthError(err) || (err.status !== 401 && err.status !== 403)) throw err;
       }
     }
     return next();
@@ -106,17 +109,12 @@ export function rolesGuard<User extends BaseUser>(
 }
 
 /** Requires the accepted bearer token to carry every one of `scopes` (403 `insufficient_scope`). */
-export function scopesGuard<User extends BaseUser>(
-  core: Core<User>,
-  scopes: readonly string[],
-): Middleware {
+export function scopesGuard<User extends BaseUser>(scopes: readonly string[]): Middleware {
   return (ctx: Context, next: Next) => {
     const auth = authOf<User>(ctx);
     if (!scopes.every((s) => auth.scopes.includes(s))) {
-      throw withChallenge(
-        forbidden('insufficient_scope', { scopes }),
-        auth.scheme ?? core.opts.tokens.scheme,
-      );
+      const err = forbidden('insufficient_scope', { scopes });
+      throw auth.scheme === undefined ? err : withChallenge(err, auth.scheme);
     }
     return next();
   };

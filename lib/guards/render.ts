@@ -29,8 +29,15 @@ export async function renderError<User extends BaseUser>(
   ctx.body = err.toJSON();
 }
 
+/** Drivers put connection strings in their messages: drop any `user:password@` and `password=...`. */
+function redact(text: string): string {
+  return text
+    .replace(/\/\/[^/\s:@]*:[^@\s]*@/g, '//***@')
+    .replace(/(password|passwd|pwd|secret|token)=\S+/gi, '$1=***');
+}
+
 function describe(cause: unknown): string | undefined {
   if (cause === undefined) return undefined;
-  if (cause instanceof Error) return `${cause.name}: ${cause.message}`.slice(0, 300);
+  if (cause instanceof Error) return redact(`${cause.name}: ${cause.message}`).slice(0, 300);
   return typeof cause;
 }

@@ -1,5 +1,6 @@
 import type { Context } from 'koa';
 import { AuthError, badRequest } from '../errors.js';
+import { assertNoDuplicateKeys } from './json-keys.js';
 
 /** The largest body an auth route reads, in bytes. */
 export const BODY_LIMIT = 16 * 1024;
@@ -10,7 +11,7 @@ export type Fields = Readonly<Record<string, unknown>>;
 
 /**
  * Reads a JSON or form body (at most {@link BODY_LIMIT} bytes) into a null-prototype record.
- * Refuses with 400 `invalid_request`: malformed JSON, a non-object, `__proto__` /
+ * Refuses with 400 `invalid_request`: malformed JSON, a key repeated in one object, a non-object, `__proto__` /
  * `constructor` / `prototype` keys at any depth, a form field given twice, another content
  * type; with 413 `payload_too_large` a larger body. A body already parsed by the app's body
  * parser is checked the same way.
@@ -30,6 +31,7 @@ export async function readFields(ctx: Context): Promise<Fields> {
         if (FORBIDDEN_KEYS.has(key)) throw badRequest('invalid_request');
         return v;
       });
+      assertNoDuplicateKeys(raw);
     } catch {
       throw badRequest('invalid_request', { message: 'The body is not valid JSON.' });
     }

@@ -5,6 +5,7 @@ import {
   type ControllerClass,
   type GuardSpec,
   classGuardsOf,
+  guardsOf,
   methodGuardsOf,
   prefixOf,
   routesOf,
@@ -46,6 +47,11 @@ export function mountControllers<User extends BaseUser>(
     const prefix = prefixOf(ctor);
     if (prefix === undefined)
       throw new TypeError(`auth.controllers(): ${ctor.name} has no @Controller() decorator`);
+    if (guardsOf(ctor).filter(isAuthSpec).length > 1) {
+      throw new TypeError(
+        `auth.controllers(): ${ctor.name} has more than one of @LoginRequired, @TokenRequired, @OptionalAuth; keep one`,
+      );
+    }
     const classGuards = classGuardsOf(ctor);
     for (const route of routesOf(ctor)) {
       const methodGuards = methodGuardsOf(ctor, route.handler);
@@ -106,7 +112,7 @@ export function guardChain<User extends BaseUser>(
     out.push(tokenGuard(core, effective.type, effective.options));
   else if (effective?.kind === 'optional') out.push(optionalGuard());
   if (roles.length > 0) out.push(rolesGuard(core, roles));
-  if (scopes.length > 0) out.push(scopesGuard(core, scopes));
+  if (scopes.length > 0) out.push(scopesGuard<User>(scopes));
   return out;
 }
 

@@ -17,7 +17,7 @@ import { chain } from './compose.js';
  * - `GET /auth/me` -> the signed-in user (session, or access token), or 401.
  */
 export function authRoutes<User extends BaseUser>(core: Core<User>): Middleware {
-  const router = new Router({ prefix: core.opts.routesPrefix });
+  const router = new Router({ prefix: core.opts.prefix });
 
   router.post('/token/refresh', tokenGuard(core, 'refresh'), async (ctx: Context) => {
     ctx.body = await authOf<User>(ctx).tokens.rotate();

@@ -39,6 +39,12 @@ export class ChunkedCookies {
       this.inner.set(name, value, opts);
       return this;
     }
+    if (opts?.secure && !this.ctx.secure) {
+      throw new AuthError('misconfigured', {
+        message:
+          'The session cookie is Secure but this request is plain HTTP. Serve over HTTPS; behind a TLS proxy set app.proxy = true.',
+      });
+    }
     this.ctx.set('Cache-Control', 'no-store');
     const parts = value ? split(value) : [];
     if (parts.length > this.maxChunks) {

@@ -7,6 +7,7 @@ import type { ResolvedOptions } from '../options.js';
 import type { BaseUser, Store } from '../stores/types.js';
 import { randomToken } from '../util/encoding.js';
 import { ChunkedCookies } from './chunked-cookies.js';
+import { carriesCookie } from './cookie-header.js';
 import { seal, unseal } from './seal.js';
 
 /** The key under which the sign-in lives inside `ctx.session`. */
@@ -75,8 +76,7 @@ export class SessionManager {
 
   /** True when the request carries the session cookie (whole or chunked). */
   hasCookie(ctx: Context): boolean {
-    const header = ctx.req.headers.cookie;
-    return header !== undefined && header.includes(this.cfg.cookieName);
+    return carriesCookie(ctx.req.headers.cookie, this.cfg.cookieName);
   }
 
   /** The sign-in sealed in the cookie, or undefined; re-seals a cookie sealed with an old key. */

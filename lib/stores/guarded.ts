@@ -37,7 +37,7 @@ export async function failClosed<T>(work: () => Promise<T>): Promise<T> {
  * timer on the per-request path).
  */
 export function guardStore(store: Store, timeoutMs: number): Store {
-  const local = (store as { local?: boolean }).local === true;
+  const local = store.local === true;
   const wrap =
     <A extends unknown[], R>(fn: (...args: A) => Promise<R>) =>
     (...args: A): Promise<R> => {

@@ -5,6 +5,8 @@
  * call slower than `storeTimeout` into 503 `store_unavailable`, never into a pass.
  */
 export interface Store {
+  /** True for an in-process store that answers at once: its calls skip the timeout race. */
+  readonly local?: boolean;
   /** The value, or undefined when absent or expired. */
   get(key: string): Promise<string | undefined>;
   /** Sets (or replaces) a value that expires after `ttlMs`. */
@@ -36,6 +38,8 @@ export interface BaseUser {
  * the optional methods when the store has them.
  */
 export interface UserStore<User extends BaseUser = BaseUser> {
+  /** True for an in-process store that answers at once: its calls skip the timeout race. */
+  readonly local?: boolean;
   /** The user with this id, or undefined. */
   findById(id: string): Promise<User | undefined>;
   /** The user with this (normalized) email, or undefined. */

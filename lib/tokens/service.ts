@@ -58,6 +58,8 @@ interface Family {
   e: number;
   /** revoked */
   r?: 1;
+  /** access-token lifetime (s) asked for at issue, kept for every rotation */
+  a?: number;
 }
 
 /** Issues, verifies, rotates and revokes our access and refresh tokens. */
@@ -77,12 +79,13 @@ export class TokenService {
     const gen = await this.generations.current(user.id);
     const familyId = randomToken(16);
     const family: Family = { u: user.id, g: gen, s: scopes, e: Date.now() + this.refreshTtlMs };
+    if (options.expiresIn !== undefined) family.a = checkLifetime(options.expiresIn);
     await this.store.set(
       `rtf:${familyId}`,
       JSON.stringify(family),
       this.refreshTtlMs + FAMILY_GRACE_MS,
     );
-    const tokens = await this.mint(family, familyId, options.expiresIn);
+    const tokens = await this.mint(family, familyId);
     this.events.emit('token_issued', { userId: user.id, scopes });
     return tokens;
   }
@@ -157,14 +160,14 @@ export class TokenService {
     this.events.emit('token_revoked', { userId: claims.sub, tokenType: 'access' });
   }
 
-  private async mint(family: Family, familyId: string, expiresIn?: number): Promise<IssuedTokens> {
+  private async mint(family: Family, familyId: string): Promise<IssuedTokens> {
     const refresh = makeRefreshToken(this.ring, familyId, family.e);
     await this.store.set(refresh.storageKey, familyId, Math.max(1, family.e - Date.now()));
     const access = await signAccessToken(this.ring, this.access, {
       sub: family.u,
       scopes: family.s,
       gen: family.g,
-      ttlMs: expiresIn === undefined ? undefined : expiresIn * 1000,
+      ttlMs: family.a === undefined ? undefined : family.a * 1000,
     });
     const out: IssuedTokens = {
       accessToken: access.token,
@@ -205,6 +208,13 @@ export class TokenService {
       );
     }
   }
+}
+
+function checkLifetime(seconds: number): number {
+  if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 31_536_000) {
+    throw new TypeError('Portcullis: expiresIn must be a number of seconds from 1 to 31536000');
+  }
+  return seconds;
 }
 
 function normalizeScopes(scopes: readonly string[] | undefined): string[] {

@@ -230,6 +230,19 @@ describe('auth.controllers() with class hierarchies', () => {
     expect(calls.count()).to.equal(1);
   });
 
+  it('refuses a class with two authentication guards at mount time', () => {
+    @Controller('/y')
+    @LoginRequired
+    @OptionalAuth
+    class Conflicted {
+      @Get('/')
+      one() {
+        return {};
+      }
+    }
+    expect(() => serve(w.auth, [Conflicted])).to.throw(TypeError, /Conflicted has more than one/);
+  });
+
   it('refuses a method with two authentication guards at mount time', () => {
     @Controller('/x')
     class Conflicted {

@@ -47,6 +47,24 @@ describe('auth.on() audit events', () => {
     ).to.equal(true);
   });
 
+  it('reports a listener whose promise rejects, without an unhandled rejection', async () => {
+    const t = await makeApp();
+    const unhandled: unknown[] = [];
+    const onUnhandled = (err: unknown) => unhandled.push(err);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      t.auth.on('token_issued', async () => {
+        throw new Error('async listener bug');
+      });
+      await t.auth.tokens.issue(t.alice);
+      await new Promise((r) => setTimeout(r, 20));
+      expect(unhandled).to.deep.equal([]);
+      expect(JSON.stringify(t.logger.records)).to.include('async listener bug');
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
   it('stops calling a listener removed with auth.off()', async () => {
     const t = await makeApp();
     let calls = 0;

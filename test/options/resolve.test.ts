@@ -52,6 +52,9 @@ describe('new Portcullis(options)', () => {
     expect(() =>
       make({ secret: secretA, production: true, baseUrl: 'https://app.example.com' }),
     ).not.to.throw();
+    expect(() =>
+      make({ secret: secretA, production: true, baseUrl: 'http://app.example.com' }),
+    ).to.throw(TypeError, /must be https/);
   });
 
   it('reads production mode from NODE_ENV by default', () => {

@@ -75,7 +75,12 @@ export function accessHeader(
   ring: Keyring,
   overrides: Record<string, unknown> = {},
 ): Record<string, unknown> {
-  return dropUndefined({ alg: 'HS256', typ: 'at+jwt', kid: ring.current('access').kid, ...overrides });
+  return dropUndefined({
+    alg: 'HS256',
+    typ: 'at+jwt',
+    kid: ring.current('access').kid,
+    ...overrides,
+  });
 }
 
 /** The claims of a genuine, live access token for `user`, with `overrides` (undefined deletes). */
@@ -192,7 +197,10 @@ export function isClearing(c: SetCookie): boolean {
 /** The response sets no live session cookie (clearing one is fine: that is not a loop). */
 export function expectNoNewSession(res: Res, name = 'portcullis'): void {
   const live = setCookies(res).filter((c) => c.name.startsWith(name) && !isClearing(c));
-  expect(live.map((c) => c.name), 'live session Set-Cookie').to.deep.equal([]);
+  expect(
+    live.map((c) => c.name),
+    'live session Set-Cookie',
+  ).to.deep.equal([]);
 }
 
 function dropUndefined(o: Record<string, unknown>): Record<string, unknown> {

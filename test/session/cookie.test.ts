@@ -157,6 +157,25 @@ describe('session cookie', () => {
     expect(setCookies(res).filter((c) => !/expires=Thu, 01 Jan 1970/.test(c))).to.deep.equal([]);
   });
 
+  it('does not mistake a cookie whose name merely starts like ours for a session', async () => {
+    const t = await makeApp({ baseUrl: 'http://app.test' });
+    const res = await request(t.app.callback())
+      .post('/unguarded')
+      .set('Cookie', 'portcullis_theme=dark; xportcullis=1')
+      .set('Origin', 'http://elsewhere.test');
+    expect(res.status).to.equal(200);
+    expect(t.hits.count('unguarded')).to.equal(1);
+  });
+
+  it('answers 500 misconfigured, not a crash, when production cookies meet plain HTTP', async () => {
+    const t = await makeApp({ production: true, baseUrl: 'https://app.example.com' });
+    const res = await request(t.app.callback()).post(`/test/login/${t.alice.id}`);
+    expect(res.status).to.equal(500);
+    expect(res.body.error.code).to.equal('misconfigured');
+    expect(res.body.error.message).to.equal('Authentication is misconfigured.');
+    expect(JSON.stringify(t.logger.records)).to.include('app.proxy = true');
+  });
+
   it('refuses to share an app with another koa-session', async () => {
     const auth = new Portcullis({
       secret: secretA,
