@@ -20,7 +20,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['test/**/*.ts', 'demo/**/*.ts', 'bench/**/*.js', '.ci/**'],
+    files: ['test/**/*.ts', 'demo/**/*.ts', 'bench/**/*.ts', '.ci/**'],
     rules: { 'no-console': 'off' },
   },
 );

@@ -1,7 +1,7 @@
 import type { AuthEventBus } from './events.js';
 import type { ResolvedOptions } from './options.js';
 import type { SessionManager } from './session/session.js';
-import { failClosed, withTimeout } from './stores/guarded.js';
+import type { Deadlines } from './stores/guarded.js';
 import type { BaseUser, Store } from './stores/types.js';
 import type { Generations } from './tokens/generations.js';
 import type { TokenService } from './tokens/service.js';
@@ -19,22 +19,23 @@ export interface Core<User extends BaseUser> {
   readonly generations: Generations;
   readonly events: AuthEventBus;
   /** Runs an app callback (user store, loaders, `isUserValid`) so that it fails closed in time. */
-  guarded<T>(work: () => Promise<T> | T, local?: boolean): Promise<T>;
+  guarded<T>(work: () => T | PromiseLike<T>): T | Promise<T>;
   /** Loads a user through the UserStore, failing closed. */
-  findUser(id: string): Promise<User | undefined>;
+  findUser(id: string): User | undefined | Promise<User | undefined>;
 }
 
 /** Builds the `guarded` / `findUser` helpers of a {@link Core}. */
 export function coreHelpers<User extends BaseUser>(
   opts: ResolvedOptions<User>,
+  deadlines: Deadlines,
 ): Pick<Core<User>, 'guarded' | 'findUser'> {
-  const usersLocal = opts.users.local === true;
-  const guarded = <T>(work: () => Promise<T> | T, local = false): Promise<T> => {
-    const run = async (): Promise<T> => work();
-    return local ? failClosed(run) : withTimeout(run, opts.storeTimeout);
-  };
+  const users = opts.users;
+  const guarded = <T>(work: () => T | PromiseLike<T>): T | Promise<T> => deadlines.run(work);
   return {
     guarded,
-    findUser: (id) => guarded(() => opts.users.findById(id), usersLocal),
+    findUser:
+      users.local === true
+        ? (id) => users.findById(id)
+        : (id) => deadlines.run(() => users.findById(id)),
   };
 }

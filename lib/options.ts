@@ -23,6 +23,8 @@ export interface SessionOptions {
   touchInterval?: Duration;
   /** How many cookies a large session may span (about 3.8 KB each). @default 3 */
   maxCookies?: number;
+  /** How many opened session cookies are kept in memory (0: none); revocation is still checked every request. @default 20000 */
+  cacheSize?: number;
 }
 
 /** Access and refresh tokens. */
@@ -41,6 +43,8 @@ export interface TokenOptions {
   header?: string;
   /** Scheme before the token. @default 'Bearer' */
   scheme?: string;
+  /** How many verified access tokens are kept in memory (0: none); expiry and revocation are still checked every request. @default 20000 */
+  cacheSize?: number;
 }
 
 /** Cross-site request refusal for cookie-authenticated unsafe requests. */
@@ -122,6 +126,7 @@ export interface ResolvedOptions<User extends BaseUser> {
     touchMs: number;
     maxCookies: number;
     secure: boolean;
+    cacheSize: number;
   };
   tokens: {
     issuer: string;
@@ -131,6 +136,7 @@ export interface ResolvedOptions<User extends BaseUser> {
     clockSkewSec: number;
     header: string;
     scheme: string;
+    cacheSize: number;
   };
   csrf: { trustedOrigins: Set<string>; allowMissingOrigin: boolean };
   loginPath: string;
@@ -209,6 +215,7 @@ export function resolveOptions<User extends BaseUser>(
       touchMs: Math.max(1000, touchMs),
       maxCookies,
       secure: production,
+      cacheSize: cacheSizeOption(o.session?.cacheSize, 'session.cacheSize'),
     },
     tokens: {
       issuer,
@@ -218,6 +225,7 @@ export function resolveOptions<User extends BaseUser>(
       clockSkewSec,
       header: o.tokens?.header ?? 'Authorization',
       scheme: o.tokens?.scheme ?? 'Bearer',
+      cacheSize: cacheSizeOption(o.tokens?.cacheSize, 'tokens.cacheSize'),
     },
     csrf: {
       trustedOrigins: new Set((o.csrf?.trustedOrigins ?? []).map((u) => originOf(u, false)!)),
@@ -262,6 +270,14 @@ function originOf(url: string | undefined, required: boolean): string | undefine
     );
   }
   return parsed.origin;
+}
+
+function cacheSizeOption(value: number | undefined, name: string): number {
+  const n = value ?? 20_000;
+  if (!Number.isInteger(n) || n < 0 || n > 1_000_000) {
+    throw new TypeError(`Portcullis: ${name} must be an integer from 0 to 1000000`);
+  }
+  return n;
 }
 
 function pathOption(path: string, name: string): string {

@@ -23,11 +23,10 @@ import {
 } from './routing/controllers.js';
 import { authRoutes } from './routing/routes.js';
 import { SessionManager } from './session/session.js';
-import { guardStore } from './stores/guarded.js';
+import { Deadlines, guardStore } from './stores/guarded.js';
 import type { BaseUser } from './stores/types.js';
 import { TestKit } from './testing/kit.js';
 import { Generations } from './tokens/generations.js';
-import { readBearer } from './tokens/header.js';
 import { looksLikeRefreshToken } from './tokens/refresh-format.js';
 import {
   type IssueOptions,
@@ -65,7 +64,8 @@ export class Portcullis<User extends BaseUser = BaseUser> {
 
   constructor(options: PortcullisOptions<User>) {
     const opts = resolveOptions(options);
-    const store = guardStore(opts.store, opts.storeTimeout);
+    const deadlines = new Deadlines(opts.storeTimeout);
+    const store = guardStore(opts.store, deadlines);
     const events = new AuthEventBus((err) =>
       opts.logger.error({ err: String(err) }, 'portcullis: an event listener threw'),
     );
@@ -91,9 +91,18 @@ export class Portcullis<User extends BaseUser = BaseUser> {
       opts.tokens.refreshMs,
       generations,
       events,
+      opts.tokens.cacheSize,
     );
     const sessions = new SessionManager(opts.ring, store, opts.session);
-    this.core = { opts, store, sessions, tokens, generations, events, ...coreHelpers(opts) };
+    this.core = {
+      opts,
+      store,
+      sessions,
+      tokens,
+      generations,
+      events,
+      ...coreHelpers(opts, deadlines),
+    };
     this.tokens = {
       issue: (user, o) => tokens.issue(user, o),
       verify: (token, type) => tokens.verify(token, type),
@@ -121,17 +130,19 @@ export class Portcullis<User extends BaseUser = BaseUser> {
       const auth = new RequestAuth<User>(core, ctx);
       (ctx as { auth?: unknown }).auth = auth;
       try {
-        sessions.wrapCookies(ctx);
-        await sessions.middleware(ctx)(ctx, async () => {
+        sessions.install(ctx.app);
+        try {
+          const sealed = sessions.sealedFrom(ctx);
           const bearer = auth.hasBearer();
-          const cookie = sessions.hasCookie(ctx);
           const unsafe = isUnsafe(ctx.method);
-          if (cookie && unsafe && !bearer) checkCsrf(ctx, core.opts);
-          if (cookie && !(unsafe && bearer)) await auth.resolveSession();
+          if (sealed !== undefined && unsafe && !bearer) checkCsrf(ctx, core.opts);
+          if (sealed !== undefined && !(unsafe && bearer)) await auth.resolveSession(sealed);
           if (auth.sessionUser) ctx.state.user = auth.sessionUser;
           else if (bearer) await eagerBearer(auth, ctx);
           await next();
-        });
+        } finally {
+          await sessions.commit(ctx);
+        }
       } catch (err) {
         if (!isAuthError(err)) throw err;
         await renderError(err as AuthError, ctx, core);
@@ -205,7 +216,7 @@ async function eagerBearer<User extends BaseUser>(
 ): Promise<void> {
   let token: string | undefined;
   try {
-    token = readBearer(ctx, auth.core.opts.tokens);
+    token = auth.token();
   } catch {
     return;
   }

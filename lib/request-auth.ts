@@ -1,6 +1,6 @@
 import type { Context } from 'koa';
 import type { Core } from './core.js';
-import { AuthError, isAuthError, unauthorized } from './errors.js';
+import { AuthError, isAuthError, storeUnavailable, unauthorized } from './errors.js';
 import type { LoadedToken } from './options.js';
 import type { SessionAuth } from './session/session.js';
 import { Generations } from './tokens/generations.js';
@@ -49,8 +49,10 @@ export class RequestAuth<User extends BaseUser = BaseUser> {
   scopes: readonly string[] = [];
   /** The scheme of the bearer token a guard accepted, for challenges. */
   scheme: string | undefined;
-  private readonly bearers = new Map<string, Promise<BearerResult<User>>>();
   private presented: BearerResult<User> | undefined;
+  private read: { source: BearerSource; token: string | undefined } | undefined;
+  private memo:
+    { type: TokenType; source: BearerSource; result: Promise<BearerResult<User>> } | undefined;
 
   constructor(
     /** @internal */
@@ -95,8 +97,8 @@ export class RequestAuth<User extends BaseUser = BaseUser> {
     if (!user || typeof user.id !== 'string' || user.id === '') {
       throw new TypeError('ctx.login(user): user must have a string id');
     }
-    const gen = await this.core.generations.current(user.id);
-    this.session = await this.core.sessions.start(this.ctx, user.id, gen);
+    const mark = await this.core.generations.current(user.id);
+    this.session = await this.core.sessions.start(this.ctx, user.id, mark, this.session);
     this.sessionUser = user;
     this.ctx.state.user = user;
     this.core.events.emit('login', { userId: user.id, method: 'session' });
@@ -104,7 +106,7 @@ export class RequestAuth<User extends BaseUser = BaseUser> {
 
   /** Ends the cookie session: revoked on the server, cookie cleared. */
   async logout(): Promise<void> {
-    const ended = await this.core.sessions.end(this.ctx);
+    const ended = await this.core.sessions.end(this.ctx, this.session);
     if (ended) this.core.events.emit('logout', { userId: ended.u });
     this.session = undefined;
     this.sessionUser = undefined;
@@ -125,32 +127,51 @@ export class RequestAuth<User extends BaseUser = BaseUser> {
     return this.ctx.state.user !== undefined;
   }
 
-  /** @internal Loads the session user from the sealed cookie; drops dead sessions. */
-  async resolveSession(): Promise<void> {
+  /**
+   * @internal Loads the session user from a sealed cookie value; clears dead sessions. A store
+   * that fails answers 503 (never a pass as anonymous).
+   */
+  async resolveSession(sealed: string): Promise<void> {
     const { core, ctx } = this;
-    if (!core.sessions.hasCookie(ctx)) return;
-    const auth = core.sessions.read(ctx);
+    const now = Date.now();
+    const opened = core.sessions.open(sealed, now);
+    const auth = opened?.auth;
     if (!auth) return;
-    const gen = await core.sessions.registered(auth);
-    if (gen === undefined) return core.sessions.drop(ctx);
-    const [current, user] = await Promise.all([
-      core.generations.current(auth.u),
-      core.findUser(auth.u),
-    ]);
-    if (!Generations.alive(gen, current) || !user) return void (await core.sessions.end(ctx));
-    if (core.opts.isUserValid && !(await core.guarded(() => core.opts.isUserValid!(user, ctx)))) {
-      await core.sessions.end(ctx);
-      core.events.emit('user_rejected', { userId: user.id });
-      return;
+    try {
+      let user: User | undefined;
+      if (core.sessions.isKnownLive(opened)) {
+        user = await core.findUser(auth.u);
+      } else {
+        const revision = core.sessions.revisionNow();
+        const mark = await core.sessions.registered(auth);
+        if (mark === undefined) return core.sessions.drop(ctx);
+        const current = await core.generations.current(auth.u);
+        user = Generations.alive(mark, current) ? await core.findUser(auth.u) : undefined;
+        if (user) opened.live = revision;
+      }
+      if (!user) return void (await core.sessions.end(ctx, auth));
+      if (core.opts.isUserValid && !(await core.guarded(() => core.opts.isUserValid!(user, ctx)))) {
+        await core.sessions.end(ctx, auth);
+        core.events.emit('user_rejected', { userId: user.id });
+        return;
+      }
+      core.sessions.refresh(ctx, opened, now);
+      this.session = auth;
+      this.sessionUser = user;
+    } catch (err) {
+      throw isAuthError(err) ? err : storeUnavailable(err);
     }
-    core.sessions.touch(ctx, auth, Date.now());
-    this.session = auth;
-    this.sessionUser = user;
   }
 
   /** @internal True when the request carries the bearer header. */
-  hasBearer(source: BearerSource = this.defaultSource()): boolean {
+  hasBearer(source: BearerSource = this.core.opts.tokens): boolean {
     return hasHeader(this.ctx, source.header);
+  }
+
+  /** @internal The token in the bearer header of `source` (read once per request), or undefined. */
+  token(source: BearerSource = this.core.opts.tokens): string | undefined {
+    if (this.read?.source !== source) this.read = { source, token: readBearer(this.ctx, source) };
+    return this.read.token;
   }
 
   /**
@@ -159,27 +180,30 @@ export class RequestAuth<User extends BaseUser = BaseUser> {
    */
   bearer(
     type: TokenType,
-    source: BearerSource = this.defaultSource(),
+    source: BearerSource = this.core.opts.tokens,
   ): Promise<BearerResult<User>> {
-    const key = `${type} ${source.header} ${source.scheme}`;
-    let result = this.bearers.get(key);
-    if (!result) {
-      result = this.loadBearer(type, source).catch((err: unknown) => {
-        throw isAuthError(err) && err.status < 500 ? withChallenge(err, source.scheme) : err;
-      });
-      this.bearers.set(key, result);
+    if (this.memo?.type !== type || this.memo.source !== source) {
+      this.memo = { type, source, result: this.loadBearer(type, source) };
     }
-    return result.then((r) => {
-      this.presented = r;
-      this.scopes = r.scopes;
-      this.scheme = source.scheme;
-      return r;
-    });
+    return this.memo.result;
   }
 
   private async loadBearer(type: TokenType, source: BearerSource): Promise<BearerResult<User>> {
-    const { core, ctx } = this;
-    const token = readBearer(ctx, source);
+    try {
+      const result = await this.lookUp(type, source);
+      this.presented = result;
+      this.scopes = result.scopes;
+      this.scheme = source.scheme;
+      return result;
+    } catch (err) {
+      if (!isAuthError(err)) throw storeUnavailable(err);
+      throw err.status < 500 ? withChallenge(err, source.scheme) : err;
+    }
+  }
+
+  private async lookUp(type: TokenType, source: BearerSource): Promise<BearerResult<User>> {
+    const { core } = this;
+    const token = this.token(source);
     if (token === undefined) throw unauthorized('token_missing');
     if (core.tokens.isOurs(token)) {
       const verified = await core.tokens.verify(token, type);
@@ -203,10 +227,6 @@ export class RequestAuth<User extends BaseUser = BaseUser> {
     if (isUserValid && !(await this.core.guarded(() => isUserValid(user, this.ctx)))) {
       throw unauthorized('token_revoked');
     }
-  }
-
-  private defaultSource(): BearerSource {
-    return this.core.opts.tokens;
   }
 }
 

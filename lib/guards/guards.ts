@@ -57,10 +57,14 @@ export function tokenGuard<User extends BaseUser>(
   type: TokenType,
   options: TokenRequiredOptions = {},
 ): Middleware {
-  const source: BearerSource = {
-    header: options.header ?? core.opts.tokens.header,
-    scheme: options.scheme ?? core.opts.tokens.scheme,
-  };
+  // The default source is the very object the middleware used, so its work is reused.
+  const source: BearerSource =
+    options.header === undefined && options.scheme === undefined
+      ? core.opts.tokens
+      : {
+          header: options.header ?? core.opts.tokens.header,
+          scheme: options.scheme ?? core.opts.tokens.scheme,
+        };
   const required = options.scopes ?? [];
   return async (ctx: Context, next: Next) => {
     const result = await authOf<User>(ctx).bearer(type, source);

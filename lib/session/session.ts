@@ -5,14 +5,18 @@ import { AuthError } from '../errors.js';
 import type { Keyring } from '../keys/keyring.js';
 import type { ResolvedOptions } from '../options.js';
 import type { BaseUser, Store } from '../stores/types.js';
+import { BoundedCache } from '../util/bounded-cache.js';
 import { randomToken } from '../util/encoding.js';
+import { bumpRevision, revisionOf } from '../stores/revision.js';
 import { ChunkedCookies } from './chunked-cookies.js';
-import { carriesCookie } from './cookie-header.js';
+import { cookieValue } from './cookie-header.js';
 import { seal, unseal } from './seal.js';
 
 /** The key under which the sign-in lives inside `ctx.session`. */
 export const AUTH_KEY = '$pc';
 const REKEY = '$rekey';
+const TOUCHED = Symbol('portcullis:session-touched');
+const NO_NEXT = (): Promise<void> => Promise.resolve();
 
 /** What the sealed cookie says about the sign-in. */
 export interface SessionAuth {
@@ -26,69 +30,136 @@ export interface SessionAuth {
   t: number;
 }
 
+/** An opened cookie, as cached: the sign-in (if any) and what koa-session's own checks need. */
+export interface Opened {
+  auth: SessionAuth | undefined;
+  stale: boolean;
+  /** The store revision at which registry and sign-out mark were last found live (local stores). */
+  live?: number;
+  /** koa-session's own expiry (`_expire`), if any. */
+  expire: number | undefined;
+}
+
 interface RegistryRecord {
   u: string;
   g: number;
   c: number;
 }
 
-type SessionData = Record<string, unknown> & { [AUTH_KEY]?: unknown; [REKEY]?: unknown };
+type SessionData = Record<string, unknown>;
+type Touchable = Context & { [TOUCHED]?: true };
 
 /**
  * Encrypted cookie sessions on `koa-session`: `ctx.session` is the app's, and the sign-in is
  * kept inside it, sealed with AES-256-GCM, its idle and absolute lifetimes checked by the
  * server from the times sealed inside. Each sign-in is also registered in the Store, so a
  * sign-out kills the cookie even if it is replayed.
+ *
+ * Speed: the sign-in is read straight from the Cookie header through a bounded cache of opened
+ * cookies (keyed by the whole sealed value), and koa-session does its work (cookie jar, decode,
+ * change hashing, commit) only in requests that touch `ctx.session`: its semantics, without its
+ * cost on requests that only need to know who is signed in.
  */
 export class SessionManager {
   private readonly perApp = new WeakMap<Koa, Middleware>();
+  private readonly cache: BoundedCache<Opened>;
+  private readonly revision: { n: number } | undefined;
+
   constructor(
     private readonly ring: Keyring,
     private readonly store: Store,
     private readonly cfg: ResolvedOptions<BaseUser>['session'],
-  ) {}
+  ) {
+    this.cache = new BoundedCache(cfg.cacheSize);
+    this.revision = revisionOf(store);
+  }
 
-  /** koa-session's middleware for this app, with our cookie jar in front of it. */
-  middleware(ctx: Context): Middleware {
-    let mw = this.perApp.get(ctx.app);
-    if (!mw) {
-      if (Object.prototype.hasOwnProperty.call(ctx.app.context, 'sessionOptions')) {
-        throw new AuthError('misconfigured', {
-          message:
-            'koa-session is already installed on this app; auth.middleware() provides ctx.session (encrypted). Remove the other one.',
-        });
-      }
-      mw = createSession(this.koaSessionOptions(), ctx.app) as unknown as Middleware;
-      this.perApp.set(ctx.app, mw);
+  /**
+   * The current revision to validate against (read it before the store lookups), or undefined
+   * when the store is remote and every request must read it.
+   */
+  revisionNow(): number | undefined {
+    return this.revision?.n;
+  }
+
+  /** True when `opened` was found live at the current revision: nothing revoked since. */
+  isKnownLive(opened: Opened): boolean {
+    return this.revision !== undefined && opened.live === this.revision.n;
+  }
+
+  /** Installs koa-session on the app once (with our codec and cookie jar); per request it costs nothing. */
+  install(app: Koa): void {
+    if (this.perApp.has(app)) return;
+    if (Object.prototype.hasOwnProperty.call(app.context, 'sessionOptions')) {
+      throw new AuthError('misconfigured', {
+        message:
+          'koa-session is already installed on this app; auth.middleware() provides ctx.session (encrypted). Remove the other one.',
+      });
     }
-    return mw;
+    const mw = createSession(this.koaSessionOptions(), app) as unknown as Middleware;
+    this.perApp.set(app, mw);
+    const original = Object.getOwnPropertyDescriptor(app.context, 'session')!;
+    const { cookieName, maxCookies } = this.cfg;
+    const prepare = (ctx: Touchable): void => {
+      if (ctx[TOUCHED]) return;
+      ctx[TOUCHED] = true;
+      ctx.cookies = new ChunkedCookies(
+        ctx,
+        ctx.cookies,
+        cookieName,
+        maxCookies,
+      ) as unknown as Context['cookies'];
+    };
+    Object.defineProperty(app.context, 'session', {
+      configurable: true,
+      get(this: Touchable) {
+        prepare(this);
+        return original.get!.call(this);
+      },
+      set(this: Touchable, value: unknown) {
+        prepare(this);
+        original.set!.call(this, value);
+      },
+    });
   }
 
-  /** Puts the chunk-aware cookie jar in front of `ctx.cookies`. */
-  wrapCookies(ctx: Context): void {
-    ctx.cookies = new ChunkedCookies(
-      ctx,
-      ctx.cookies,
-      this.cfg.cookieName,
-      this.cfg.maxCookies,
-    ) as unknown as Context['cookies'];
+  /** Saves `ctx.session` (koa-session's commit) if this request touched it. */
+  async commit(ctx: Context): Promise<void> {
+    if ((ctx as Touchable)[TOUCHED]) await this.perApp.get(ctx.app)!(ctx, NO_NEXT);
   }
 
-  /** True when the request carries the session cookie (whole or chunked). */
-  hasCookie(ctx: Context): boolean {
-    return carriesCookie(ctx.req.headers.cookie, this.cfg.cookieName);
+  /** The sealed session value the request carries (whole or chunked), if any. */
+  sealedFrom(ctx: Context): string | undefined {
+    return cookieValue(ctx.req.headers.cookie, this.cfg.cookieName, this.cfg.maxCookies);
   }
 
-  /** The sign-in sealed in the cookie, or undefined; re-seals a cookie sealed with an old key. */
-  read(ctx: Context): SessionAuth | undefined {
-    const data = ctx.session as SessionData | null;
-    if (!data) return undefined;
-    if (data[REKEY] !== undefined) delete data[REKEY];
-    const auth = data[AUTH_KEY];
-    return isSessionAuth(auth) ? auth : undefined;
+  /**
+   * The sign-in in a sealed value, if it opens and is within its lifetimes; cached by the whole
+   * sealed string, and the lifetimes are checked again at every call.
+   */
+  open(sealed: string, now: number): Opened | undefined {
+    let opened = this.cache.get(sealed);
+    if (opened === undefined) {
+      const result = unseal<SessionData>(this.ring, 'session', sealed);
+      if (!result) return undefined;
+      const auth = result.value[AUTH_KEY];
+      const expire = result.value._expire;
+      opened = {
+        auth: isSessionAuth(auth) ? auth : undefined,
+        stale: result.stale,
+        expire: typeof expire === 'number' ? expire : undefined,
+      };
+      if (auth !== undefined && !opened.auth) return undefined;
+      this.cache.set(sealed, opened);
+    }
+    if (opened.expire !== undefined && opened.expire < now) return undefined;
+    const auth = opened.auth;
+    if (auth && (now - auth.c > this.cfg.absoluteMs || now - auth.t > this.cfg.idleMs))
+      return undefined;
+    return opened;
   }
 
-  /** Checks the registry; returns the generation the session was issued under, or undefined when it is dead. */
+  /** Checks the registry; returns the sign-out mark the session was issued under, or undefined when it is dead. */
   async registered(auth: SessionAuth): Promise<number | undefined> {
     const raw = await this.store.get(`sess:${auth.s}`);
     if (raw === undefined) return undefined;
@@ -96,31 +167,46 @@ export class SessionManager {
     return rec.u === auth.u && rec.c === auth.c ? rec.g : undefined;
   }
 
-  /** Refreshes the last-seen time when it is older than `touchInterval` (re-sealing the cookie). */
-  touch(ctx: Context, auth: SessionAuth, now: number): void {
-    if (now - auth.t >= this.cfg.touchMs) {
-      (ctx.session as SessionData)[AUTH_KEY] = { ...auth, t: now };
-    }
+  /**
+   * After a live session was read: re-seal it when its last-seen time is older than
+   * `touchInterval`, or when it was sealed with an older key.
+   */
+  refresh(ctx: Context, opened: Opened, now: number): void {
+    const auth = opened.auth!;
+    if (!opened.stale && now - auth.t < this.cfg.touchMs) return;
+    const data = ctx.session as SessionData | null;
+    if (!data) return;
+    delete data[REKEY];
+    data[AUTH_KEY] = { ...auth, t: now };
   }
 
-  /** Starts a new session for `userId` (new id; the previous one, if any, is revoked). */
-  async start(ctx: Context, userId: string, generation: number): Promise<SessionAuth> {
-    const previous = this.read(ctx);
+  /** Starts a new session for `userId` (new id; `previous`, if any, is revoked). */
+  async start(
+    ctx: Context,
+    userId: string,
+    mark: number,
+    previous: SessionAuth | undefined,
+  ): Promise<SessionAuth> {
     const now = Date.now();
     const auth: SessionAuth = { s: randomToken(18), u: userId, c: now, t: now };
-    const rec: RegistryRecord = { u: userId, g: generation, c: now };
-    await this.store.set(`sess:${auth.s}`, JSON.stringify(rec), this.cfg.absoluteMs);
-    if (previous) await this.store.delete(`sess:${previous.s}`);
+    await this.register(auth, mark);
+    const old = previous ?? this.peek(ctx);
+    if (old) await this.revoke(old);
     ctx.session = { [AUTH_KEY]: auth };
     return auth;
   }
 
   /** Ends the session: revoked in the registry and the cookie cleared. */
-  async end(ctx: Context): Promise<SessionAuth | undefined> {
-    const auth = this.read(ctx);
-    if (auth) await this.store.delete(`sess:${auth.s}`);
+  async end(ctx: Context, known: SessionAuth | undefined): Promise<SessionAuth | undefined> {
+    const auth = known ?? this.peek(ctx);
+    if (auth) await this.revoke(auth);
     ctx.session = null;
     return auth;
+  }
+
+  private async revoke(auth: SessionAuth): Promise<void> {
+    await this.store.delete(`sess:${auth.s}`);
+    bumpRevision(this.store);
   }
 
   /** Clears the cookie without touching the registry (for a session found dead). */
@@ -129,25 +215,32 @@ export class SessionManager {
   }
 
   /** Seals a new session for `userId` outside a request (the test kit); returns the Cookie header value. */
-  async cookieFor(userId: string, generation: number): Promise<string> {
+  async cookieFor(userId: string, mark: number): Promise<string> {
     const now = Date.now();
     const auth: SessionAuth = { s: randomToken(18), u: userId, c: now, t: now };
-    await this.store.set(
-      `sess:${auth.s}`,
-      JSON.stringify({ u: userId, g: generation, c: now }),
-      this.cfg.absoluteMs,
-    );
+    await this.register(auth, mark);
+    const { idleMs, cookieName } = this.cfg;
     const sealed = seal(this.ring, 'session', {
       [AUTH_KEY]: auth,
-      _expire: now + this.cfg.idleMs,
-      _maxAge: this.cfg.idleMs,
+      _expire: now + idleMs,
+      _maxAge: idleMs,
     });
-    return `${this.cfg.cookieName}=${sealed}`;
+    return `${cookieName}=${sealed}`;
+  }
+
+  /** The sign-in in the request's cookie, whether or not it is still registered. */
+  private peek(ctx: Context): SessionAuth | undefined {
+    const sealed = this.sealedFrom(ctx);
+    return sealed === undefined ? undefined : this.open(sealed, Date.now())?.auth;
+  }
+
+  private async register(auth: SessionAuth, mark: number): Promise<void> {
+    const rec: RegistryRecord = { u: auth.u, g: mark, c: auth.c };
+    await this.store.set(`sess:${auth.s}`, JSON.stringify(rec), this.cfg.absoluteMs);
   }
 
   private koaSessionOptions(): Record<string, unknown> {
-    const { cookieName, idleMs, absoluteMs, secure } = this.cfg;
-    const ring = this.ring;
+    const { cookieName, idleMs, secure } = this.cfg;
     return {
       key: cookieName,
       maxAge: idleMs,
@@ -159,19 +252,14 @@ export class SessionManager {
       rolling: false,
       renew: false,
       autoCommit: true,
-      encode: (data: SessionData): string => seal(ring, 'session', data),
+      encode: (data: SessionData): string => seal(this.ring, 'session', data),
+      // koa-session calls this only in requests that touch ctx.session; it must not throw.
       decode: (sealed: string): SessionData | null => {
-        const opened = unseal<SessionData>(ring, 'session', sealed);
-        if (!opened) return null;
-        const data = opened.value;
-        const auth = data[AUTH_KEY];
-        if (auth !== undefined) {
-          const now = Date.now();
-          if (!isSessionAuth(auth) || now - auth.c > absoluteMs || now - auth.t > idleMs)
-            return null;
-        }
-        if (opened.stale) data[REKEY] = 1;
-        return data;
+        if (!this.open(sealed, Date.now())) return null;
+        const result = unseal<SessionData>(this.ring, 'session', sealed);
+        if (!result) return null;
+        if (result.stale) result.value[REKEY] = 1;
+        return result.value;
       },
     };
   }

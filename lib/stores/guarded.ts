@@ -1,49 +1,85 @@
 import { isAuthError, storeUnavailable } from '../errors.js';
 import type { Store } from './types.js';
 
-/**
- * Runs `work` and fails closed: a rejection, or no answer within `timeoutMs`, becomes 503
- * `store_unavailable` (the original failure kept as `cause` for the logs). An `AuthError`
- * thrown by `work` (an app's loader refusing a token) passes through unchanged.
- */
-export async function withTimeout<T>(work: () => Promise<T>, timeoutMs: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
-  });
-  try {
-    return await Promise.race([work(), deadline]);
-  } catch (err) {
-    if (isAuthError(err)) throw err;
-    throw storeUnavailable(err);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** Runs `work` and maps any failure (thrown or rejected) to `store_unavailable`. */
-export async function failClosed<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (err) {
-    if (isAuthError(err)) throw err;
-    throw storeUnavailable(err);
-  }
+interface Pending {
+  at: number;
+  reject: (err: unknown) => void;
 }
 
 /**
- * Wraps a {@link Store} so that every call fails closed: within `timeoutMs` for a remote store,
- * with errors mapped for an in-process one (`local: true`, which answers at once and needs no
- * timer on the per-request path).
+ * Fail-closed deadlines for calls that may hang (a remote store, an app's loader): a call with
+ * no answer within `timeoutMs` is rejected with 503 `store_unavailable`. One sweeping timer
+ * serves every pending call (no timer per call on the request path); a call is rejected between
+ * `timeoutMs` and 1.25 × `timeoutMs` after it started.
  */
-export function guardStore(store: Store, timeoutMs: number): Store {
-  const local = store.local === true;
+export class Deadlines {
+  private readonly pending = new Set<Pending>();
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly timeoutMs: number) {}
+
+  /** `work`'s result, failing closed: a thrown error or a rejection becomes 503, an `AuthError` passes. */
+  run<T>(work: () => T | PromiseLike<T>): T | Promise<T> {
+    let result: T | PromiseLike<T>;
+    try {
+      result = work();
+    } catch (err) {
+      return Promise.reject(isAuthError(err) ? err : storeUnavailable(err));
+    }
+    if (!isThenable(result)) return result;
+    return new Promise<T>((resolve, reject) => {
+      const entry: Pending = { at: Date.now(), reject };
+      this.pending.add(entry);
+      this.arm();
+      result.then(
+        (value) => {
+          this.pending.delete(entry);
+          resolve(value);
+        },
+        (err: unknown) => {
+          this.pending.delete(entry);
+          reject(isAuthError(err) ? err : storeUnavailable(err));
+        },
+      );
+    });
+  }
+
+  private arm(): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => this.sweep(), Math.max(5, Math.floor(this.timeoutMs / 4)));
+    this.timer.unref();
+  }
+
+  private sweep(): void {
+    const now = Date.now();
+    for (const entry of this.pending) {
+      if (now - entry.at >= this.timeoutMs) {
+        this.pending.delete(entry);
+        entry.reject(storeUnavailable(new Error(`no answer within ${this.timeoutMs} ms`)));
+      }
+    }
+    if (this.pending.size === 0) {
+      clearInterval(this.timer);
+      this.timer = undefined;
+    }
+  }
+}
+
+function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function';
+}
+
+/**
+ * Wraps a {@link Store} so that every call fails closed within `timeoutMs` (503
+ * `store_unavailable`). An in-process store (`local: true`) answers at once and is used as is;
+ * the request path maps its rare errors to 503 where it calls it.
+ */
+export function guardStore(store: Store, deadlines: Deadlines): Store {
+  if (store.local === true) return store;
   const wrap =
     <A extends unknown[], R>(fn: (...args: A) => Promise<R>) =>
-    (...args: A): Promise<R> => {
-      const work = (): Promise<R> => fn.apply(store, args);
-      return local ? failClosed(work) : withTimeout(work, timeoutMs);
-    };
+    (...args: A): Promise<R> =>
+      Promise.resolve(deadlines.run(() => fn.apply(store, args)));
   return {
     get: wrap(store.get),
     set: wrap(store.set),

@@ -13,6 +13,7 @@ import type { BaseUser, UserStore } from './types.js';
  */
 export class MemoryUserStore<User extends BaseUser = BaseUser> implements UserStore<User> {
   private readonly byId = new Map<string, User>();
+  private readonly idByEmail = new Map<string, string>();
 
   /** Marks this store as in-process, so no timeout race is needed around its calls. */
   readonly local = true;
@@ -22,33 +23,44 @@ export class MemoryUserStore<User extends BaseUser = BaseUser> implements UserSt
   }
 
   findByEmail(email: string): Promise<User | undefined> {
-    const wanted = email.toLowerCase();
-    for (const user of this.byId.values()) {
-      if (user.email?.toLowerCase() === wanted) return Promise.resolve(user);
-    }
-    return Promise.resolve(undefined);
+    const id = this.idByEmail.get(email.toLowerCase());
+    return Promise.resolve(id === undefined ? undefined : this.byId.get(id));
   }
 
-  async create(data: Omit<User, 'id'> & { id?: string }): Promise<User> {
+  create(data: Omit<User, 'id'> & { id?: string }): Promise<User> {
     const id = data.id ?? randomUUID();
-    if (this.byId.has(id)) throw new Error(`MemoryUserStore: a user with id ${id} exists`);
-    if (data.email !== undefined && (await this.findByEmail(data.email))) {
-      throw new Error('MemoryUserStore: a user with this email exists');
+    if (this.byId.has(id))
+      return Promise.reject(new Error(`MemoryUserStore: a user with id ${id} exists`));
+    const email = data.email?.toLowerCase();
+    if (email !== undefined && this.idByEmail.has(email)) {
+      return Promise.reject(new Error('MemoryUserStore: a user with this email exists'));
     }
     const user = { ...data, id } as User;
     this.byId.set(id, user);
-    return user;
+    if (email !== undefined) this.idByEmail.set(email, id);
+    return Promise.resolve(user);
   }
 
   update(id: string, patch: Partial<Omit<User, 'id'>>): Promise<User | undefined> {
     const user = this.byId.get(id);
     if (!user) return Promise.resolve(undefined);
     const updated = { ...user, ...patch, id } as User;
+    const before = user.email?.toLowerCase();
+    const after = updated.email?.toLowerCase();
+    if (after !== before) {
+      if (after !== undefined && this.idByEmail.has(after)) {
+        return Promise.reject(new Error('MemoryUserStore: a user with this email exists'));
+      }
+      if (before !== undefined) this.idByEmail.delete(before);
+      if (after !== undefined) this.idByEmail.set(after, id);
+    }
     this.byId.set(id, updated);
     return Promise.resolve(updated);
   }
 
   delete(id: string): Promise<void> {
+    const email = this.byId.get(id)?.email?.toLowerCase();
+    if (email !== undefined) this.idByEmail.delete(email);
     this.byId.delete(id);
     return Promise.resolve();
   }

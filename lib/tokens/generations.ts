@@ -1,3 +1,4 @@
+import { bumpRevision } from '../stores/revision.js';
 import type { Store } from '../stores/types.js';
 
 /**
@@ -32,6 +33,7 @@ export class Generations {
   async bump(userId: string): Promise<number> {
     const next = Math.max(Date.now(), (await this.current(userId)) + 1);
     await this.store.set(`gen:${userId}`, String(next), this.ttlMs);
+    bumpRevision(this.store);
     return next;
   }
 }

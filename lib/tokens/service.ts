@@ -3,14 +3,11 @@ import type { AuthEventBus } from '../events.js';
 import type { Keyring } from '../keys/keyring.js';
 import type { Store } from '../stores/types.js';
 import { randomToken } from '../util/encoding.js';
-import {
-  type AccessTokenConfig,
-  isOurAccessToken,
-  scopesOf,
-  signAccessToken,
-  verifyAccessToken,
-} from './access.js';
+import { type AccessClaims, type AccessTokenConfig, scopesOf, signAccessToken } from './access.js';
 import { Generations } from './generations.js';
+import { Hs256Verifier } from './hs256.js';
+import { BoundedCache } from '../util/bounded-cache.js';
+import { bumpRevision, revisionOf } from '../stores/revision.js';
 import { looksLikeRefreshToken, makeRefreshToken, parseRefreshToken } from './refresh-format.js';
 
 /** A family record outlives its last token a little, so a late token reads "expired", not "revoked". */
@@ -36,6 +33,13 @@ export interface IssueOptions {
   scopes?: readonly string[];
   /** Access-token lifetime in seconds, overriding `tokens.accessTokenTtl`. */
   expiresIn?: number;
+}
+
+/** A cached verified access token: its claims, scopes, and the store revision it was last found live at. */
+interface VerifiedAccess {
+  claims: AccessClaims;
+  scopes: readonly string[];
+  live: number | undefined;
 }
 
 /** A token that verified, and whose it is. */
@@ -71,7 +75,18 @@ export class TokenService {
     private readonly refreshTtlMs: number,
     private readonly generations: Generations,
     private readonly events: AuthEventBus,
-  ) {}
+    cacheSize = 20_000,
+  ) {
+    this.hs256 = new Hs256Verifier(ring, access);
+    this.verified = new BoundedCache(cacheSize);
+    this.revision = revisionOf(store);
+  }
+
+  private readonly hs256: Hs256Verifier;
+  /** Access tokens whose signature and claims checked out, by the whole token; expiry is re-checked at every use. */
+  private readonly verified: BoundedCache<VerifiedAccess>;
+  /** The revocation counter of a local store (see stores/revision.ts); undefined for a remote one. */
+  private readonly revision: { n: number } | undefined;
 
   /** Starts a refresh family and issues its first refresh token with an access token. */
   async issue(user: { id: string }, options: IssueOptions = {}): Promise<IssuedTokens> {
@@ -99,20 +114,29 @@ export class TokenService {
       return { type, userId: family.u, scopes: family.s, expiresAt };
     }
     if (looksLikeRefreshToken(token)) throw unauthorized('token_invalid');
-    const claims = await verifyAccessToken(this.ring, this.access, token);
-    const [gen, revoked] = await Promise.all([
-      this.generations.current(claims.sub),
-      this.store.get(`rat:${claims.jti}`),
-    ]);
-    if (!Generations.alive(claims.gen, gen) || revoked !== undefined) {
-      throw unauthorized('token_revoked');
+    const entry = this.checkAccess(token);
+    const { claims } = entry;
+    if (this.revision === undefined || entry.live !== this.revision.n) {
+      const revision = this.revision?.n;
+      const gen = await this.generations.current(claims.sub);
+      if (
+        !Generations.alive(claims.gen, gen) ||
+        (await this.store.get(`rat:${claims.jti}`)) !== undefined
+      ) {
+        throw unauthorized('token_revoked');
+      }
+      entry.live = revision;
     }
-    return { type, userId: claims.sub, scopes: scopesOf(claims), expiresAt: claims.exp * 1000 };
+    return { type, userId: claims.sub, scopes: entry.scopes, expiresAt: claims.exp * 1000 };
   }
 
   /** True when `token` is ours (so the app's `tokenLoader` is not asked about it). */
   isOurs(token: string): boolean {
-    return looksLikeRefreshToken(token) || isOurAccessToken(this.ring, token);
+    return (
+      looksLikeRefreshToken(token) ||
+      this.verified.get(token) !== undefined ||
+      this.hs256.namesOurKey(token)
+    );
   }
 
   /**
@@ -148,16 +172,33 @@ export class TokenService {
       this.events.emit('token_revoked', { userId: family.u, tokenType: 'refresh' });
       return;
     }
-    if (!isOurAccessToken(this.ring, token)) return;
-    let claims;
+    let claims: AccessClaims;
     try {
-      claims = await verifyAccessToken(this.ring, this.access, token);
+      claims = this.checkAccess(token).claims;
     } catch {
       return;
     }
     const ttl = claims.exp * 1000 - Date.now() + this.access.clockSkewSec * 1000;
     if (ttl > 0) await this.store.set(`rat:${claims.jti}`, '1', ttl);
+    bumpRevision(this.store);
     this.events.emit('token_revoked', { userId: claims.sub, tokenType: 'access' });
+  }
+
+  /** Signature and claims of an access token, through the cache of verified tokens. */
+  private checkAccess(token: string): VerifiedAccess {
+    const nowSec = Date.now() / 1000;
+    const cached = this.verified.get(token);
+    if (cached === undefined) {
+      const claims = this.hs256.verify(token, nowSec);
+      const entry: VerifiedAccess = { claims, scopes: scopesOf(claims), live: undefined };
+      this.verified.set(token, entry);
+      return entry;
+    }
+    if (cached.claims.exp <= nowSec - this.access.clockSkewSec) {
+      this.verified.delete(token);
+      throw unauthorized('token_expired');
+    }
+    return cached;
   }
 
   private async mint(family: Family, familyId: string): Promise<IssuedTokens> {
