@@ -21,10 +21,12 @@ const cfg = {
 };
 const N = 10_000;
 
+const MS = Number(process.argv[2] ?? 1000);
+
 async function measure(
   name: string,
   op: (i: number) => unknown,
-  ms = 1000,
+  ms = MS,
 ): Promise<{ name: string; opsPerSec: number }> {
   const run = async (budget: number): Promise<number> => {
     const end = performance.now() + budget;
@@ -37,7 +39,7 @@ async function measure(
     }
     return n;
   };
-  await run(200);
+  await run(Math.min(200, ms));
   const start = performance.now();
   const n = await run(ms);
   return { name, opsPerSec: n / ((performance.now() - start) / 1000) };

@@ -23,6 +23,7 @@ interface Settings {
   memoryRequests: number;
   out: string;
   readme: boolean;
+  microMs: number;
 }
 
 interface Run {
@@ -88,6 +89,7 @@ function parseArgs(argv: string[]): Settings {
     memoryRequests: num('memory-requests', 1_000_000),
     out: str('out', `${root}docs/benchmarks.md`),
     readme: !quick && !argv.includes('--out'),
+    microMs: quick ? 100 : 1000,
   };
 }
 
@@ -250,8 +252,8 @@ async function memoryCheck(s: Settings, log: (line: string) => void) {
   }
 }
 
-async function micro(): Promise<Array<{ name: string; opsPerSec: number }>> {
-  const [cmd, args] = pinned(0, [process.execPath, `${here}micro.js`]);
+async function micro(ms: number): Promise<Array<{ name: string; opsPerSec: number }>> {
+  const [cmd, args] = pinned(0, [process.execPath, `${here}micro.js`, String(ms)]);
   const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += String(d)));
@@ -270,7 +272,7 @@ async function main(): Promise<void> {
     `benchmarks: ${s.rounds} round(s) of ${s.duration} s, ${s.connections} connections, pinning ${pinning ? 'on' : 'off'}`,
   );
   const http = await httpBench(s, log);
-  const microRows = await micro();
+  const microRows = await micro(s.microMs);
   for (const m of microRows)
     log(`micro: ${m.name.padEnd(48)} ${fmt(m.opsPerSec).padStart(10)} ops/s`);
   const memory = s.memory ? await memoryCheck(s, log) : undefined;
@@ -336,7 +338,15 @@ function updateReadme(http: Array<{ label: string; ratio: number; rps: number }>
   const end = '<!-- bench:end -->';
   if (!readme.includes(start) || !readme.includes(end)) return;
   const rows = http.map((r) => `| ${r.label} | ${r.ratio.toFixed(2)} |`);
-  const block = [start, '', '| variant | × bare Koa |', '|---|---:|', ...rows, '', end].join('\n');
+    const block = [
+    start,
+    '<!-- prettier-ignore-start -->',
+    '| variant | × bare Koa |',
+    '|---|---:|',
+    ...rows,
+    '<!-- prettier-ignore-end -->',
+    end,
+  ].join('\n');
   writeFileSync(
     path,
     readme.slice(0, readme.indexOf(start)) + block + readme.slice(readme.indexOf(end) + end.length),

@@ -32,6 +32,8 @@ export interface SessionAuth {
 
 /** An opened cookie, as cached: the sign-in (if any) and what koa-session's own checks need. */
 export interface Opened {
+  /** The sealed value this entry is for (the cache is keyed by its tail). */
+  readonly of: string;
   auth: SessionAuth | undefined;
   stale: boolean;
   /** The store revision at which registry and sign-out mark were last found live (local stores). */
@@ -138,19 +140,20 @@ export class SessionManager {
    * sealed string, and the lifetimes are checked again at every call.
    */
   open(sealed: string, now: number): Opened | undefined {
-    let opened = this.cache.get(sealed);
+    let opened = this.cache.lookup(sealed);
     if (opened === undefined) {
       const result = unseal<SessionData>(this.ring, 'session', sealed);
       if (!result) return undefined;
       const auth = result.value[AUTH_KEY];
       const expire = result.value._expire;
       opened = {
+        of: sealed,
         auth: isSessionAuth(auth) ? auth : undefined,
         stale: result.stale,
         expire: typeof expire === 'number' ? expire : undefined,
       };
       if (auth !== undefined && !opened.auth) return undefined;
-      this.cache.set(sealed, opened);
+      this.cache.set(BoundedCache.keyOf(sealed), opened);
     }
     if (opened.expire !== undefined && opened.expire < now) return undefined;
     const auth = opened.auth;

@@ -30,6 +30,8 @@ export class Hs256Verifier {
   /** Parsed headers by their encoded segment: our tokens share a handful, so this stays tiny. */
   private readonly headers = new Map<string, CheckedHeader | null>();
   private readonly kids = new Map<string, boolean>();
+  /** Header segments seen to name our keys (at most 4), for a prefix check without hashing. */
+  private readonly ourSegments: string[] = [];
 
   constructor(
     private readonly ring: Keyring,
@@ -68,14 +70,20 @@ export class Hs256Verifier {
 
   /** True when the token's header names a key in our ring (whatever else it says): the token is ours to judge. */
   namesOurKey(token: string): boolean {
+    if (token.length > MAX_LENGTH) return false;
+    // Our tokens share a few header segments: compare prefixes first (no allocation, no hashing).
+    for (const segment of this.ourSegments) {
+      if (token.startsWith(segment) && token.charCodeAt(segment.length) === 46 /* . */) return true;
+    }
     const dot = token.indexOf('.');
-    if (dot <= 0 || token.length > MAX_LENGTH) return false;
+    if (dot <= 0) return false;
     const segment = token.slice(0, dot);
     let ours = this.kids.get(segment);
     if (ours === undefined) {
       const kid = parseObject(segment)?.kid;
       ours = typeof kid === 'string' && this.ring.find('access', kid) !== undefined;
       if (this.kids.size < 64) this.kids.set(segment, ours);
+      if (ours && this.ourSegments.length < 4) this.ourSegments.push(segment);
     }
     return ours;
   }

@@ -37,6 +37,8 @@ export interface IssueOptions {
 
 /** A cached verified access token: its claims, scopes, and the store revision it was last found live at. */
 interface VerifiedAccess {
+  /** The token this entry is for (the cache is keyed by its tail). */
+  readonly of: string;
   claims: AccessClaims;
   scopes: readonly string[];
   live: number | undefined;
@@ -132,11 +134,7 @@ export class TokenService {
 
   /** True when `token` is ours (so the app's `tokenLoader` is not asked about it). */
   isOurs(token: string): boolean {
-    return (
-      looksLikeRefreshToken(token) ||
-      this.verified.get(token) !== undefined ||
-      this.hs256.namesOurKey(token)
-    );
+    return looksLikeRefreshToken(token) || this.hs256.namesOurKey(token);
   }
 
   /**
@@ -187,15 +185,20 @@ export class TokenService {
   /** Signature and claims of an access token, through the cache of verified tokens. */
   private checkAccess(token: string): VerifiedAccess {
     const nowSec = Date.now() / 1000;
-    const cached = this.verified.get(token);
+    const cached = this.verified.lookup(token);
     if (cached === undefined) {
       const claims = this.hs256.verify(token, nowSec);
-      const entry: VerifiedAccess = { claims, scopes: scopesOf(claims), live: undefined };
-      this.verified.set(token, entry);
+      const entry: VerifiedAccess = {
+        of: token,
+        claims,
+        scopes: scopesOf(claims),
+        live: undefined,
+      };
+      this.verified.set(BoundedCache.keyOf(token), entry);
       return entry;
     }
     if (cached.claims.exp <= nowSec - this.access.clockSkewSec) {
-      this.verified.delete(token);
+      this.verified.delete(BoundedCache.keyOf(token));
       throw unauthorized('token_expired');
     }
     return cached;

@@ -14,6 +14,25 @@
  * ```
  */
 export class BoundedCache<V> {
+  /**
+   * The map key for a long credential: its last 32 characters (the tail of its MAC or GCM tag,
+   * unique per value). Hashing a short key is much cheaper than hashing a 300-character string
+   * per request; callers keep the whole value in the entry and compare it on a hit (see
+   * {@link BoundedCache.lookup}), so two different values never share an entry.
+   */
+  static keyOf(value: string): string {
+    return value.length > 32 ? value.slice(-32) : value;
+  }
+
+  /** The entry for a whole credential `value`, if cached under its tail and equal to it. */
+  lookup<E extends V & { readonly of: string }>(
+    this: BoundedCache<E>,
+    value: string,
+  ): E | undefined {
+    const entry = this.get(BoundedCache.keyOf(value));
+    return entry !== undefined && entry.of === value ? entry : undefined;
+  }
+
   private young = new Map<string, V>();
   private old = new Map<string, V>();
   private readonly half: number;
