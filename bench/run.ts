@@ -338,7 +338,7 @@ function updateReadme(http: Array<{ label: string; ratio: number; rps: number }>
   const end = '<!-- bench:end -->';
   if (!readme.includes(start) || !readme.includes(end)) return;
   const rows = http.map((r) => `| ${r.label} | ${r.ratio.toFixed(2)} |`);
-    const block = [
+  const block = [
     start,
     '<!-- prettier-ignore-start -->',
     '| variant | × bare Koa |',
