@@ -188,45 +188,41 @@ export class RequestAuth<User extends BaseUser = BaseUser> {
     return this.memo.result;
   }
 
+  /** Finds the token's user: ours verified by us, others through the app's loaders. */
   private async loadBearer(type: TokenType, source: BearerSource): Promise<BearerResult<User>> {
+    const { core } = this;
+    let result: BearerResult<User>;
     try {
-      const result = await this.lookUp(type, source);
-      this.presented = result;
-      this.scopes = result.scopes;
-      this.scheme = source.scheme;
-      return result;
+      const token = this.token(source);
+      if (token === undefined) throw unauthorized('token_missing');
+      if (core.tokens.isOurs(token)) {
+        // A cached token known to be live needs no store read: skip the async verify.
+        const verified =
+          core.tokens.knownLive(token, type) ?? (await core.tokens.verify(token, type));
+        const user = await core.findUser(verified.userId);
+        if (!user) throw unauthorized('token_invalid');
+        result = { user, scopes: verified.scopes, token, ours: true };
+      } else {
+        const { tokenLoader, userLoader } = core.opts;
+        if (!tokenLoader || !userLoader) throw unauthorized('token_invalid');
+        const record = await core.guarded(() => tokenLoader(token, type, source.scheme));
+        if (!record) throw unauthorized('token_invalid');
+        const user = await core.guarded(() => userLoader(record));
+        if (!user) throw unauthorized('token_invalid');
+        result = { user, scopes: scopesOfRecord(record), token, ours: false };
+      }
+      const { isUserValid } = core.opts;
+      if (isUserValid && !(await core.guarded(() => isUserValid(result.user, this.ctx)))) {
+        throw unauthorized('token_revoked');
+      }
     } catch (err) {
       if (!isAuthError(err)) throw storeUnavailable(err);
       throw err.status < 500 ? withChallenge(err, source.scheme) : err;
     }
-  }
-
-  private async lookUp(type: TokenType, source: BearerSource): Promise<BearerResult<User>> {
-    const { core } = this;
-    const token = this.token(source);
-    if (token === undefined) throw unauthorized('token_missing');
-    if (core.tokens.isOurs(token)) {
-      const verified = await core.tokens.verify(token, type);
-      const user = await core.findUser(verified.userId);
-      if (!user) throw unauthorized('token_invalid');
-      await this.checkValid(user);
-      return { user, scopes: verified.scopes, token, ours: true };
-    }
-    const { tokenLoader, userLoader } = core.opts;
-    if (!tokenLoader || !userLoader) throw unauthorized('token_invalid');
-    const record = await core.guarded(() => tokenLoader(token, type, source.scheme));
-    if (!record) throw unauthorized('token_invalid');
-    const user = await core.guarded(() => userLoader(record));
-    if (!user) throw unauthorized('token_invalid');
-    await this.checkValid(user);
-    return { user, scopes: scopesOfRecord(record), token, ours: false };
-  }
-
-  private async checkValid(user: User): Promise<void> {
-    const { isUserValid } = this.core.opts;
-    if (isUserValid && !(await this.core.guarded(() => isUserValid(user, this.ctx)))) {
-      throw unauthorized('token_revoked');
-    }
+    this.presented = result;
+    this.scopes = result.scopes;
+    this.scheme = source.scheme;
+    return result;
   }
 }
 

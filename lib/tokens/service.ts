@@ -107,6 +107,24 @@ export class TokenService {
     return tokens;
   }
 
+  /**
+   * The verified access token without any store read, when its signature and claims are cached
+   * and nothing was revoked since it was last found live (in-process stores); else undefined,
+   * and `verify()` does the full check. Throws like `verify()` for a bad or expired token.
+   */
+  knownLive(token: string, type: TokenType): VerifiedToken | undefined {
+    if (type !== 'access' || this.revision === undefined || looksLikeRefreshToken(token))
+      return undefined;
+    const entry = this.checkAccess(token);
+    if (entry.live !== this.revision.n) return undefined;
+    return {
+      type,
+      userId: entry.claims.sub,
+      scopes: entry.scopes,
+      expiresAt: entry.claims.exp * 1000,
+    };
+  }
+
   /** Verifies a token of the given type; throws a 401 `AuthError` when it does not pass. */
   async verify(token: string, type: TokenType): Promise<VerifiedToken> {
     if (type === 'refresh') {
