@@ -20,14 +20,6 @@ export function cookieValue(
   return joined === '' ? undefined : joined;
 }
 
-/** True when the header carries the cookie `name` or its first chunk. */
-export function carriesCookie(header: string | undefined, name: string): boolean {
-  return (
-    header !== undefined &&
-    (valueOf(header, name) !== undefined || valueOf(header, `${name}.0`) !== undefined)
-  );
-}
-
 function valueOf(header: string, name: string): string | undefined {
   let at = header.indexOf(name);
   while (at !== -1) {

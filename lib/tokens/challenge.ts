@@ -16,8 +16,3 @@ export function withChallenge(err: AuthError, scheme: string): AuthError {
   if (err.status < 500) err.headers['WWW-Authenticate'] = `${scheme}${params}`;
   return err;
 }
-
-/** True for failures that belong to the bearer path (and so get a challenge). */
-export function isBearerFailure(err: unknown): err is AuthError {
-  return err instanceof AuthError && err.status < 500;
-}

@@ -11,10 +11,3 @@ export function safeEqual(a: string, b: string): boolean {
   const y = Buffer.from(b);
   return x.length === y.length && timingSafeEqual(x, y);
 }
-
-const B64URL = /^[A-Za-z0-9_-]*$/;
-
-/** True when `s` uses only the base64url alphabet (no padding). */
-export function isBase64url(s: string): boolean {
-  return B64URL.test(s);
-}
