@@ -13,40 +13,35 @@ import { Calls, type World, expectError, serve, world } from './support.js';
 
 const calls = new Calls();
 
-function hit(name: string, ctx: AuthContext<TestUser>) {
-  calls.add(name);
-  return { user: ctx.state.user.email };
-}
-
 @Controller('/roles')
 class RolesController {
   @Get('/admin')
   @Roles('admin')
   admin(ctx: AuthContext<TestUser>) {
-    return hit('admin', ctx);
+    return calls.hit('admin', ctx);
   }
   @Get('/both')
   @Roles('admin', 'editor')
   both(ctx: AuthContext<TestUser>) {
-    return hit('both', ctx);
+    return calls.hit('both', ctx);
   }
   @Get('/stacked')
   @Roles('admin')
   @Roles('editor')
   stacked(ctx: AuthContext<TestUser>) {
-    return hit('stacked', ctx);
+    return calls.hit('stacked', ctx);
   }
   @Get('/token')
   @TokenRequired('access')
   @Roles('admin')
   token(ctx: AuthContext<TestUser>) {
-    return hit('rolesToken', ctx);
+    return calls.hit('rolesToken', ctx);
   }
   @Get('/mixed')
   @LoginRequired({ allowBearer: true })
   @Roles('admin')
   mixed(ctx: AuthContext<TestUser>) {
-    return hit('rolesMixed', ctx);
+    return calls.hit('rolesMixed', ctx);
   }
 }
 
@@ -55,17 +50,17 @@ class RolesController {
 class StaffController {
   @Get('/')
   index(ctx: AuthContext<TestUser>) {
-    return hit('staff', ctx);
+    return calls.hit('staff', ctx);
   }
   @Get('/editors')
   @Roles('editor')
   editors(ctx: AuthContext<TestUser>) {
-    return hit('staffEditors', ctx);
+    return calls.hit('staffEditors', ctx);
   }
   @Get('/open')
   @OptionalAuth
   open(ctx: AuthContext<TestUser>) {
-    return hit('staffOpen', ctx);
+    return calls.hit('staffOpen', ctx);
   }
 }
 

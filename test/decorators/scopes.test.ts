@@ -12,33 +12,28 @@ import { Calls, type World, expectError, serve, world } from './support.js';
 
 const calls = new Calls();
 
-function hit(name: string, ctx: AuthContext<TestUser>) {
-  calls.add(name);
-  return { user: ctx.state.user.email };
-}
-
 @Controller('/scopes')
 class ScopesController {
   @Get('/read')
   @RequireScopes('reports:read')
   read(ctx: AuthContext<TestUser>) {
-    return hit('read', ctx);
+    return calls.hit('read', ctx);
   }
   @Get('/two')
   @RequireScopes('reports:read', 'reports:write')
   two(ctx: AuthContext<TestUser>) {
-    return hit('two', ctx);
+    return calls.hit('two', ctx);
   }
   @Get('/option')
   @TokenRequired('access', { scopes: ['reports:read'] })
   option(ctx: AuthContext<TestUser>) {
-    return hit('option', ctx);
+    return calls.hit('option', ctx);
   }
   @Get('/optional')
   @OptionalAuth()
   @RequireScopes('reports:read')
   optional(ctx: AuthContext<TestUser>) {
-    return hit('scopesOptional', ctx);
+    return calls.hit('scopesOptional', ctx);
   }
 }
 
@@ -48,12 +43,12 @@ class ScopesController {
 class ScopedClass {
   @Get('/')
   index(ctx: AuthContext<TestUser>) {
-    return hit('scopedClass', ctx);
+    return calls.hit('scopedClass', ctx);
   }
   @Get('/c')
   @RequireScopes('c')
   c(ctx: AuthContext<TestUser>) {
-    return hit('scopedClassC', ctx);
+    return calls.hit('scopedClassC', ctx);
   }
 }
 

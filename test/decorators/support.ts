@@ -68,6 +68,11 @@ export class Calls {
   add(name: string): void {
     this.names.push(name);
   }
+  /** Records a handler call and answers with the user it saw. */
+  hit(name: string, ctx: { state: { user: TestUser } }): { user: string } {
+    this.add(name);
+    return { user: ctx.state.user.email };
+  }
   count(name?: string): number {
     return name === undefined ? this.names.length : this.names.filter((n) => n === name).length;
   }

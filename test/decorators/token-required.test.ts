@@ -12,17 +12,12 @@ import { Calls, type World, expectError, serve, world } from './support.js';
 
 const calls = new Calls();
 
-function hit(name: string, ctx: AuthContext<TestUser>) {
-  calls.add(name);
-  return { user: ctx.state.user.email };
-}
-
 @Controller('/tok')
 class TokenController {
   @Get('/access')
   @TokenRequired('access')
   access(ctx: AuthContext<TestUser>) {
-    return hit('access', ctx);
+    return calls.hit('access', ctx);
   }
   @Post('/refresh')
   @TokenRequired('refresh')
@@ -33,23 +28,23 @@ class TokenController {
   @Get('/whoami')
   @TokenRequired('refresh')
   whoami(ctx: AuthContext<TestUser>) {
-    return hit('whoami', ctx);
+    return calls.hit('whoami', ctx);
   }
   @Get('/custom')
   @TokenRequired('access', { header: 'X-Api-Key', scheme: 'Token' })
   custom(ctx: AuthContext<TestUser>) {
-    return hit('custom', ctx);
+    return calls.hit('custom', ctx);
   }
   @Get('/custom-scoped')
   @TokenRequired('access', { header: 'X-Api-Key', scheme: 'Token', scopes: ['x'] })
   customScoped(ctx: AuthContext<TestUser>) {
-    return hit('customScoped', ctx);
+    return calls.hit('customScoped', ctx);
   }
   @Get('/custom-require')
   @TokenRequired('access', { header: 'X-Api-Key', scheme: 'Token' })
   @RequireScopes('x')
   customRequire(ctx: AuthContext<TestUser>) {
-    return hit('customRequire', ctx);
+    return calls.hit('customRequire', ctx);
   }
 }
 
