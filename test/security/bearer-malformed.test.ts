@@ -4,13 +4,13 @@ import { expect } from 'chai';
 import request from 'supertest';
 import { type TestApp, makeApp, secretA } from '../helpers/app.js';
 import {
-  type Res,
   accessClaims,
   accessHeader,
   b64url,
   expectError,
   expectInvalidToken,
   forgeAccess,
+  getWithBearer,
   forgeJwt,
   ringOf,
 } from './support.js';
@@ -18,13 +18,9 @@ import {
 const ring = ringOf(secretA);
 const accessKey = ring.current('access').key;
 
-function get(t: TestApp, path: string, token: string): Promise<Res> {
-  return request(t.app.callback()).get(path).set('Authorization', `Bearer ${token}`);
-}
-
 /** Every token is refused on GET /api/profile with 401 token_invalid (never a 500). */
 async function expectAllInvalid(t: TestApp, tokens: string[]) {
-  for (const token of tokens) expectInvalidToken(await get(t, '/api/profile', token));
+  for (const token of tokens) expectInvalidToken(await getWithBearer(t, '/api/profile', token));
   expect(t.hits.count('profile')).to.equal(0);
 }
 
@@ -158,7 +154,7 @@ describe('security case 6: where a bearer token may come from', () => {
       .get('/api/custom')
       .set({ 'X-Api-Key': [`Token ${token}`, `Token ${token}`] });
     expectError(twice, 400, 'invalid_request');
-    const wrongHeader = await get(t, '/api/custom', token);
+    const wrongHeader = await getWithBearer(t, '/api/custom', token);
     expectError(wrongHeader, 401, 'token_missing');
     expect(t.hits.count('custom')).to.equal(0);
   });

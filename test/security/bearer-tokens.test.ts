@@ -10,11 +10,11 @@ import { seal } from '../../lib/session/seal.js';
 import { type TestApp, makeApp, secretA, secretB } from '../helpers/app.js';
 import {
   ISSUER,
-  type Res,
   accessClaims,
   accessHeader,
   expectInvalidToken,
   forgeAccess,
+  getWithBearer,
   forgeJwt,
   issuePair,
   nowSec,
@@ -24,14 +24,10 @@ import {
 const ring = ringOf(secretA);
 const accessKey = ring.current('access').key;
 
-function get(t: TestApp, path: string, token: string): Promise<Res> {
-  return request(t.app.callback()).get(path).set('Authorization', `Bearer ${token}`);
-}
-
 /** Each token must be refused on GET /api/profile with 401 `code`, and the handler never run. */
 async function expectAllRefused(t: TestApp, tokens: string[], code = 'token_invalid') {
   for (const token of tokens) {
-    const res = await get(t, '/api/profile', token);
+    const res = await getWithBearer(t, '/api/profile', token);
     expectInvalidToken(res, code);
   }
   expect(t.hits.count('profile')).to.equal(0);
@@ -40,11 +36,13 @@ async function expectAllRefused(t: TestApp, tokens: string[], code = 'token_inva
 describe('security: the forging harness (control)', () => {
   it('accepts a hand-forged token with every claim right, so the refusals below mean something', async () => {
     const t = await makeApp();
-    expect((await get(t, '/api/profile', forgeAccess(ring, t.alice))).status).to.equal(200);
+    expect((await getWithBearer(t, '/api/profile', forgeAccess(ring, t.alice))).status).to.equal(
+      200,
+    );
     const viaJose = await new SignJWT(accessClaims(t.alice))
       .setProtectedHeader({ alg: 'HS256', typ: 'at+jwt', kid: ring.current('access').kid })
       .sign(accessKey);
-    expect((await get(t, '/api/profile', viaJose)).status).to.equal(200);
+    expect((await getWithBearer(t, '/api/profile', viaJose)).status).to.equal(200);
     expect(t.hits.count('profile')).to.equal(2);
   });
 });
@@ -83,9 +81,9 @@ describe('security case 1: alg none and foreign algorithms', () => {
     const t = await makeApp();
     const none = forgeJwt(accessHeader(ring, { alg: 'none' }), accessClaims(t.alice));
     for (const path of ['/mixed', '/auth/me', '/api/reports', '/api/scoped']) {
-      expectInvalidToken(await get(t, path, none));
+      expectInvalidToken(await getWithBearer(t, path, none));
     }
-    const optional = await get(t, '/dashboard/public', none);
+    const optional = await getWithBearer(t, '/dashboard/public', none);
     expect(optional.status).to.equal(200);
     expect(optional.body).to.deep.equal({ user: null });
     expect(t.hits.total()).to.equal(1);
@@ -97,7 +95,7 @@ describe('security case 2: cross-purpose tokens', () => {
     const t = await makeApp();
     const { refreshToken } = await issuePair(request(t.app.callback()), t.alice);
     for (const path of ['/api/profile', '/mixed', '/auth/me']) {
-      expectInvalidToken(await get(t, path, refreshToken));
+      expectInvalidToken(await getWithBearer(t, path, refreshToken));
     }
     expect(t.hits.count('profile') + t.hits.count('mixed')).to.equal(0);
   });
@@ -165,10 +163,10 @@ describe('security case 3: expiry and not-before', () => {
   it('honours the skew exactly as configured (clockSkew: 0 refuses a token 2 s old)', async () => {
     const lenient = await makeApp();
     const recent = forgeAccess(ring, lenient.alice, { exp: nowSec() - 2 });
-    expect((await get(lenient, '/api/profile', recent)).status).to.equal(200);
+    expect((await getWithBearer(lenient, '/api/profile', recent)).status).to.equal(200);
     const strict = await makeApp({ tokens: { clockSkew: 0 } });
     const stale = forgeAccess(ring, strict.alice, { exp: nowSec() - 2 });
-    expectInvalidToken(await get(strict, '/api/profile', stale), 'token_expired');
+    expectInvalidToken(await getWithBearer(strict, '/api/profile', stale), 'token_expired');
     expect(strict.hits.count('profile')).to.equal(0);
   });
 

@@ -5,6 +5,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { expect } from 'chai';
 import { Keyring, type KeyPurpose } from '../../lib/keys/keyring.js';
 import { seal } from '../../lib/session/seal.js';
+import request from 'supertest';
 import type { TestApp, TestUser } from '../helpers/app.js';
 
 /** What the assertions need of a supertest response. */
@@ -206,4 +207,9 @@ export function expectNoNewSession(res: Res, name = 'portcullis'): void {
 function dropUndefined(o: Record<string, unknown>): Record<string, unknown> {
   for (const k of Object.keys(o)) if (o[k] === undefined) delete o[k];
   return o;
+}
+
+/** GET `path` with `Authorization: Bearer <token>`. */
+export function getWithBearer(t: TestApp, path: string, token: string): Promise<Res> {
+  return request(t.app.callback()).get(path).set('Authorization', `Bearer ${token}`);
 }
