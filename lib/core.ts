@@ -1,4 +1,5 @@
 import type { AuthEventBus } from './events.js';
+import type { OAuthService } from './oauth/service.js';
 import type { ResolvedOptions } from './options.js';
 import type { SessionManager } from './session/session.js';
 import type { Deadlines } from './stores/guarded.js';
@@ -18,6 +19,8 @@ export interface Core<User extends BaseUser> {
   readonly tokens: TokenService;
   readonly generations: Generations;
   readonly events: AuthEventBus;
+  /** Provider sign-in (set once, right after the core is built). */
+  readonly oauth: OAuthService<User>;
   /** Runs an app callback (user store, loaders, `isUserValid`) so that it fails closed in time. */
   guarded<T>(work: () => T | PromiseLike<T>): T | Promise<T>;
   /** Loads a user through the UserStore, failing closed. */

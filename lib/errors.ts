@@ -27,6 +27,10 @@ export type AuthErrorCode =
   | 'forbidden'
   | 'insufficient_scope'
   | 'csrf_failed'
+  | 'access_denied'
+  | 'login_refused'
+  // 409
+  | 'account_exists'
   // 413 / 429 / 431
   | 'payload_too_large'
   | 'rate_limited'
@@ -58,6 +62,9 @@ const STATUS: Record<AuthErrorCode, number> = {
   forbidden: 403,
   insufficient_scope: 403,
   csrf_failed: 403,
+  access_denied: 403,
+  login_refused: 403,
+  account_exists: 409,
   payload_too_large: 413,
   rate_limited: 429,
   header_too_large: 431,
@@ -84,6 +91,10 @@ const MESSAGES: Record<AuthErrorCode, string> = {
   forbidden: 'You are not allowed to do this.',
   insufficient_scope: 'The token lacks a required scope.',
   csrf_failed: 'Cross-site request refused.',
+  access_denied: 'Sign-in was cancelled at the provider.',
+  login_refused: 'This sign-in was refused.',
+  account_exists:
+    'An account with this email already exists. Sign in with it first, then link this provider.',
   payload_too_large: 'The request body is too large.',
   rate_limited: 'Too many attempts; try again later.',
   header_too_large: 'A request header is too large.',
@@ -198,6 +209,11 @@ export function forbidden(
   options?: AuthErrorOptions,
 ): AuthError {
   return new AuthError(code, options);
+}
+
+/** A 502 `provider_error`, keeping the failure as `cause` for the logs. */
+export function providerError(cause?: unknown, message?: string): AuthError {
+  return new AuthError('provider_error', { cause, ...(message ? { message } : {}) });
 }
 
 /** A 503 `store_unavailable`, keeping the failure as `cause` for the logs. */

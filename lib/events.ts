@@ -4,6 +4,10 @@ import { EventEmitter } from 'node:events';
 export interface AuthEvents {
   /** A user signed in (a session started). */
   login: { userId: string; method: string };
+  /** A sign-in failed (`method` is e.g. `oauth:github`; `code` the AuthError code). */
+  login_failed: { method: string; code: string };
+  /** A provider account was linked to a user. */
+  account_linked: { userId: string; provider: string };
   /** A session ended by sign-out. */
   logout: { userId: string };
   /** Tokens were issued to a user. */

@@ -3,7 +3,14 @@
  * @packageDocumentation
  */
 export { Portcullis } from './portcullis.js';
-export { AuthError, isAuthError, badRequest, unauthorized, forbidden } from './errors.js';
+export {
+  AuthError,
+  isAuthError,
+  badRequest,
+  unauthorized,
+  forbidden,
+  providerError,
+} from './errors.js';
 export type { AuthErrorCode, AuthErrorType, AuthErrorOptions } from './errors.js';
 export { Controller, Get, Post, Put, Patch, Delete } from './decorators/controller.js';
 export type { RouteDecorator } from './decorators/controller.js';
@@ -26,13 +33,17 @@ export type {
   CsrfOptions,
   AuthLogger,
   LoadedToken,
+  OAuthOptions,
+  OAuthLoginArgs,
 } from './options.js';
+export type { LoginUrlOptions } from './oauth/service.js';
+export type { Profile, ProviderTokens } from './oauth/types.js';
 export type { IssuedTokens, IssueOptions, TokenType, VerifiedToken } from './tokens/service.js';
 export type { AuthEvents, AuthEventName, AuthEventListener } from './events.js';
 export type { ControllerLike, ControllersOptions } from './routing/controllers.js';
 export { MemoryStore } from './stores/memory-store.js';
 export type { MemoryStoreOptions } from './stores/memory-store.js';
 export { MemoryUserStore } from './stores/memory-user-store.js';
-export type { Store, UserStore, BaseUser } from './stores/types.js';
+export type { Store, UserStore, BaseUser, LinkedAccount } from './stores/types.js';
 export type { Duration } from './util/duration.js';
 export { safeReturnTo } from './http/return-to.js';

@@ -1,6 +1,8 @@
 import type { Context } from 'koa';
 import type { AuthError } from './errors.js';
 import { Keyring, secretsFrom } from './keys/keyring.js';
+import type { OAuth2Provider } from './oauth/provider.js';
+import type { Profile, ProviderTokens } from './oauth/types.js';
 import { MemoryStore } from './stores/memory-store.js';
 import type { BaseUser, Store, UserStore } from './stores/types.js';
 import { type Duration, toMs } from './util/duration.js';
@@ -110,6 +112,38 @@ export interface PortcullisOptions<User extends BaseUser = BaseUser> {
   publicUser?: (user: User) => unknown;
   /** Allow `auth.testing` outside `NODE_ENV=test`. Never in production. @default false */
   enableTestKit?: boolean;
+  /** OAuth 2.0 / OpenID Connect providers users may sign in with (`portcullis/providers`). @default [] */
+  providers?: readonly OAuth2Provider[];
+  /** A provider sign-in came back: return the user to sign in, `false` to refuse, or nothing for the default (find or create by provider + subject; link by verified email only). */
+  onOAuthLogin?: (
+    args: OAuthLoginArgs<User>,
+  ) => User | false | undefined | void | Promise<User | false | undefined | void>;
+  /** Provider sign-in settings. */
+  oauth?: OAuthOptions;
+}
+
+/** Provider sign-in settings. */
+export interface OAuthOptions {
+  /** Where a failed provider sign-in lands, with `?error=<code>` added. @default '<prefix>/error' */
+  errorPath?: string;
+  /** How long a started sign-in may take at the provider. @default '10m' */
+  flowTimeout?: Duration;
+}
+
+/** What `onOAuthLogin` receives. */
+export interface OAuthLoginArgs<User extends BaseUser> {
+  /** The provider's name (`github`). */
+  provider: string;
+  /** The user as the provider describes them. */
+  profile: Profile;
+  /** The provider's tokens (they are also kept in the encrypted session; never log them). */
+  tokens: ProviderTokens;
+  /** The request. */
+  ctx: Context;
+  /** The app's own `state` given to `ctx.auth.oauth.loginUrl()`, back from the round trip. */
+  state: string | undefined;
+  /** The user signed in before this sign-in, if any (to link a provider to an account). */
+  currentUser: User | undefined;
 }
 
 /** The options after defaults and validation: what the rest of the library reads. */
@@ -151,6 +185,9 @@ export interface ResolvedOptions<User extends BaseUser> {
   getRoles: (user: User) => readonly string[];
   publicUser: (user: User) => unknown;
   enableTestKit: boolean;
+  providers: readonly OAuth2Provider[];
+  onOAuthLogin: PortcullisOptions<User>['onOAuthLogin'];
+  oauth: { errorPath: string; flowMs: number };
 }
 
 const MAX_COOKIE_AGE_MS = 400 * 86_400_000;
@@ -243,7 +280,54 @@ export function resolveOptions<User extends BaseUser>(
     getRoles: o.getRoles ?? ((user) => user.roles ?? []),
     publicUser: o.publicUser ?? withoutSecrets,
     enableTestKit: o.enableTestKit ?? false,
+    providers: providersOption(o.providers),
+    onOAuthLogin: o.onOAuthLogin,
+    oauth: {
+      errorPath: pathOption(
+        o.oauth?.errorPath ??
+          `${pathOption(o.prefix ?? '/auth', 'prefix').replace(/\/$/, '')}/error`,
+        'oauth.errorPath',
+      ),
+      flowMs: toMs(o.oauth?.flowTimeout ?? '10m', 'oauth.flowTimeout'),
+    },
   };
+}
+
+/** Route segments the built-in routes use; no provider may take one as its name. */
+const RESERVED_NAMES = new Set([
+  'token',
+  'logout',
+  'me',
+  'error',
+  'magic',
+  'otp',
+  'password',
+  'email',
+  'passkeys',
+  'anonymous',
+  'sessions',
+  'accounts',
+]);
+
+function providersOption(list: readonly OAuth2Provider[] | undefined): readonly OAuth2Provider[] {
+  if (list === undefined) return [];
+  if (!Array.isArray(list)) throw new TypeError('Portcullis: `providers` must be an array');
+  const seen = new Set<string>();
+  for (const p of list) {
+    if (!p || typeof p.name !== 'string' || typeof p.metadata !== 'function') {
+      throw new TypeError(
+        'Portcullis: every provider must be a provider instance (e.g. new GitHub({ ... }))',
+      );
+    }
+    if (RESERVED_NAMES.has(p.name)) {
+      throw new TypeError(
+        `Portcullis: the provider name ${p.name} is taken by a built-in route; pass another name`,
+      );
+    }
+    if (seen.has(p.name)) throw new TypeError(`Portcullis: two providers are named ${p.name}`);
+    seen.add(p.name);
+  }
+  return list;
 }
 
 function originOf(url: string | undefined, required: boolean): string | undefined {

@@ -14,6 +14,7 @@ import {
   tokenGuard,
 } from './guards/guards.js';
 import { renderError } from './guards/render.js';
+import { OAuthService } from './oauth/service.js';
 import { type PortcullisOptions, resolveOptions } from './options.js';
 import { RequestAuth, authOf } from './request-auth.js';
 import {
@@ -94,15 +95,18 @@ export class Portcullis<User extends BaseUser = BaseUser> {
       opts.tokens.cacheSize,
     );
     const sessions = new SessionManager(opts.ring, store, opts.session);
-    this.core = {
+    const core = {
       opts,
       store,
       sessions,
       tokens,
       generations,
       events,
+      oauth: undefined as unknown as OAuthService<User>,
       ...coreHelpers(opts, deadlines),
     };
+    core.oauth = new OAuthService<User>(core);
+    this.core = core;
     this.tokens = {
       issue: (user, o) => tokens.issue(user, o),
       verify: (token, type) => tokens.verify(token, type),
@@ -111,9 +115,46 @@ export class Portcullis<User extends BaseUser = BaseUser> {
     this.testing = new TestKit(this.core);
   }
 
-  /** Resolves once everything that needs the network at start-up is ready. */
+  /**
+   * Resolves once every OpenID Connect provider has discovered its endpoints; rejects with what
+   * to fix when one cannot (unreachable, or its discovery document names another issuer).
+   */
   ready(): Promise<void> {
-    return Promise.resolve();
+    return this.core.oauth.ready();
+  }
+
+  /**
+   * One middleware that sends every request without a signed-in user to the login page (HTML)
+   * or answers 401 (APIs), except the auth routes, the login page and the `skip` paths (exact
+   * paths, or prefixes ending in `*`: `'/public/*'`).
+   *
+   * @example
+   * ```ts
+   * app.use(auth.middleware());
+   * app.use(auth.routes());
+   * app.use(auth.guard({ skip: ['/', '/about', '/assets/*'] }));
+   * ```
+   */
+  guard(options: { skip?: readonly string[] } = {}): Middleware {
+    const { prefix, loginPath, oauth } = this.core.opts;
+    const exact = new Set<string>([loginPath]);
+    const prefixes = [
+      `${prefix}/`,
+      ...(oauth.errorPath.startsWith(`${prefix}/`) ? [] : [oauth.errorPath]),
+    ];
+    for (const s of options.skip ?? []) {
+      if (typeof s !== 'string' || !s.startsWith('/')) {
+        throw new TypeError(`auth.guard(): skip paths start with '/', got ${JSON.stringify(s)}`);
+      }
+      if (s.endsWith('*')) prefixes.push(s.slice(0, -1));
+      else exact.add(s);
+    }
+    const login = loginGuard(this.core);
+    return (ctx: Context, next: Next) => {
+      const path = ctx.path;
+      if (exact.has(path) || prefixes.some((p) => path.startsWith(p))) return next();
+      return login(ctx, next);
+    };
   }
 
   /**
@@ -127,6 +168,10 @@ export class Portcullis<User extends BaseUser = BaseUser> {
     const { sessions } = core;
     return async (ctx: Context, next: Next) => {
       installContextMethods(ctx);
+      if (core.oauth.enabled) {
+        const warming = core.oauth.warm();
+        if (warming) await warming;
+      }
       const auth = new RequestAuth<User>(core, ctx);
       (ctx as { auth?: unknown }).auth = auth;
       try {

@@ -1,9 +1,18 @@
 /**
- * `portcullis/providers`: OAuth 2 / OpenID Connect provider classes.
- *
- * This entry point is reserved so that apps can depend on its path today; the provider classes
- * (`OAuth2Provider`, `OIDCProvider`, `GitHub`, `Google`, ...) arrive with the OAuth release and
- * are listed in CHANGELOG.md when they do.
+ * `portcullis/providers`: OAuth 2.0 / OpenID Connect provider classes. Built-in providers each
+ * live in one file under `lib/oauth/providers/` and can be subclassed; `OAuth2` and `OIDC`
+ * configure any other provider; `OAuth2Provider` and `OIDCProvider` are the base classes.
  * @packageDocumentation
  */
-export {};
+export { OAuth2Provider, standardProfile } from './oauth/provider.js';
+export type {
+  ProviderOptions,
+  OAuth2ProviderOptions,
+  ClientAuthMethod,
+  ProviderFetch,
+} from './oauth/provider.js';
+export { OIDCProvider } from './oauth/oidc.js';
+export type { OIDCProviderOptions } from './oauth/oidc.js';
+export { OAuth2, OIDC } from './oauth/generic.js';
+export type { ProfileMapper } from './oauth/generic.js';
+export type { Profile, ProviderTokens, ProfileContext } from './oauth/types.js';

@@ -8,6 +8,7 @@ import type { BaseUser } from './stores/types.js';
 import { withChallenge } from './tokens/challenge.js';
 import { type BearerSource, hasHeader, readBearer } from './tokens/header.js';
 import type { IssueOptions, IssuedTokens, TokenType } from './tokens/service.js';
+import type { LoginUrlOptions } from './oauth/service.js';
 
 /** The token calls available on `ctx.auth.tokens`. */
 export interface RequestTokens<User extends BaseUser> {
@@ -92,8 +93,23 @@ export class RequestAuth<User extends BaseUser = BaseUser> {
     };
   }
 
+  /** Provider sign-in: `loginUrl(provider, { returnTo?, state? })`, the link that starts it. */
+  get oauth(): { loginUrl(provider: string, options?: LoginUrlOptions): string } {
+    const { oauth } = this.core;
+    return { loginUrl: (provider, options) => oauth.loginUrl(provider, options) };
+  }
+
+  /**
+   * The provider's access token kept in this session (from a sign-in with `provider`),
+   * refreshed first when it has expired; undefined when there is none (or the provider refused
+   * the refresh). A provider that fails answers 502 `provider_error`.
+   */
+  providerToken(provider: string): Promise<string | undefined> {
+    return this.core.oauth.providerToken(this.ctx, provider);
+  }
+
   /** Signs `user` in with a new session (the previous session id, if any, is dead). */
-  async login(user: User): Promise<void> {
+  async login(user: User, method = 'session'): Promise<void> {
     if (!user || typeof user.id !== 'string' || user.id === '') {
       throw new TypeError('ctx.login(user): user must have a string id');
     }
@@ -101,11 +117,12 @@ export class RequestAuth<User extends BaseUser = BaseUser> {
     this.session = await this.core.sessions.start(this.ctx, user.id, mark, this.session);
     this.sessionUser = user;
     this.ctx.state.user = user;
-    this.core.events.emit('login', { userId: user.id, method: 'session' });
+    this.core.events.emit('login', { userId: user.id, method });
   }
 
   /** Ends the cookie session: revoked on the server, cookie cleared. */
   async logout(): Promise<void> {
+    if (this.session) await this.core.oauth.revokeAll(this.ctx);
     const ended = await this.core.sessions.end(this.ctx, this.session);
     if (ended) this.core.events.emit('logout', { userId: ended.u });
     this.session = undefined;

@@ -8,13 +8,15 @@ import { safeReturnTo } from '../http/return-to.js';
 import { authOf } from '../request-auth.js';
 import type { BaseUser } from '../stores/types.js';
 import { chain } from './compose.js';
+import { mountOAuthRoutes } from './oauth-routes.js';
 
 /**
  * The `/auth/*` routes of the core:
  * - `POST /auth/token/refresh` (refresh token as bearer) -> the next token pair;
  * - `POST /auth/logout` (`{ everywhere?: boolean, returnTo?: string }`) -> ends the session;
  *   with `everywhere`, every session and token of the user (signed in by cookie or access token);
- * - `GET /auth/me` -> the signed-in user (session, or access token), or 401.
+ * - `GET /auth/me` -> the signed-in user (session, or access token), or 401;
+ * - with providers: `GET /auth/:provider/login`, `GET|POST /auth/:provider/callback`, `GET /auth/error`.
  */
 export function authRoutes<User extends BaseUser>(core: Core<User>): Middleware {
   const router = new Router({ prefix: core.opts.prefix });
@@ -48,6 +50,8 @@ export function authRoutes<User extends BaseUser>(core: Core<User>): Middleware 
     ctx.set('Cache-Control', 'no-store');
     ctx.body = { user: core.opts.publicUser(user) };
   });
+
+  if (core.oauth.enabled) mountOAuthRoutes(core, router);
 
   return chain(
     router.routes() as unknown as Middleware,

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { BaseUser, UserStore } from './types.js';
+import type { BaseUser, LinkedAccount, UserStore } from './types.js';
 
 /**
  * A {@link UserStore} in memory, for development and tests. Emails are unique
@@ -14,6 +14,8 @@ import type { BaseUser, UserStore } from './types.js';
 export class MemoryUserStore<User extends BaseUser = BaseUser> implements UserStore<User> {
   private readonly byId = new Map<string, User>();
   private readonly idByEmail = new Map<string, string>();
+  private readonly idByAccount = new Map<string, string>();
+  private readonly accounts = new Map<string, LinkedAccount[]>();
 
   /** Marks this store as in-process, so no timeout race is needed around its calls. */
   readonly local = true;
@@ -61,7 +63,53 @@ export class MemoryUserStore<User extends BaseUser = BaseUser> implements UserSt
   delete(id: string): Promise<void> {
     const email = this.byId.get(id)?.email?.toLowerCase();
     if (email !== undefined) this.idByEmail.delete(email);
+    for (const a of this.accounts.get(id) ?? [])
+      this.idByAccount.delete(accountKey(a.provider, a.subject));
+    this.accounts.delete(id);
     this.byId.delete(id);
     return Promise.resolve();
   }
+
+  findByAccount(provider: string, subject: string): Promise<User | undefined> {
+    const id = this.idByAccount.get(accountKey(provider, subject));
+    return Promise.resolve(id === undefined ? undefined : this.byId.get(id));
+  }
+
+  linkAccount(userId: string, account: LinkedAccount): Promise<void> {
+    if (!this.byId.has(userId))
+      return Promise.reject(new Error(`MemoryUserStore: no user ${userId}`));
+    const key = accountKey(account.provider, account.subject);
+    const owner = this.idByAccount.get(key);
+    if (owner !== undefined && owner !== userId) {
+      return Promise.reject(new Error('MemoryUserStore: this account is linked to another user'));
+    }
+    const list = (this.accounts.get(userId) ?? []).filter((a) => a.provider !== account.provider);
+    for (const a of this.accounts.get(userId) ?? []) {
+      if (a.provider === account.provider)
+        this.idByAccount.delete(accountKey(a.provider, a.subject));
+    }
+    list.push({ ...account });
+    this.accounts.set(userId, list);
+    this.idByAccount.set(key, userId);
+    return Promise.resolve();
+  }
+
+  unlinkAccount(userId: string, provider: string): Promise<void> {
+    const list = this.accounts.get(userId) ?? [];
+    for (const a of list)
+      if (a.provider === provider) this.idByAccount.delete(accountKey(a.provider, a.subject));
+    this.accounts.set(
+      userId,
+      list.filter((a) => a.provider !== provider),
+    );
+    return Promise.resolve();
+  }
+
+  accountsOf(userId: string): Promise<LinkedAccount[]> {
+    return Promise.resolve((this.accounts.get(userId) ?? []).map((a) => ({ ...a })));
+  }
+}
+
+function accountKey(provider: string, subject: string): string {
+  return `${provider}\u0000${subject}`;
 }

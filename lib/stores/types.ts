@@ -29,8 +29,20 @@ export interface BaseUser {
   id: string;
   /** The user's email, if any. */
   email?: string | undefined;
+  /** True once the user proved they own `email` (a provider that verifies it, or a mailed link). */
+  emailVerified?: boolean | undefined;
   /** Role names checked by `@Roles(...)`. */
   roles?: readonly string[] | undefined;
+}
+
+/** A provider account linked to a user. */
+export interface LinkedAccount {
+  /** The provider's name (`github`). */
+  provider: string;
+  /** The provider's id for the user. */
+  subject: string;
+  /** The email the provider gave, if any. */
+  email?: string | undefined;
 }
 
 /**
@@ -48,8 +60,16 @@ export interface UserStore<User extends BaseUser = BaseUser> {
   create?(data: Omit<User, 'id'> & { id?: string }): Promise<User>;
   /** Changes some fields; returns the updated user, or undefined when there is none. */
   update?(id: string, patch: Partial<Omit<User, 'id'>>): Promise<User | undefined>;
-  /** Deletes the user. */
+  /** Deletes the user (and their linked accounts). */
   delete?(id: string): Promise<void>;
+  /** The user linked to this provider account, or undefined. */
+  findByAccount?(provider: string, subject: string): Promise<User | undefined>;
+  /** Links a provider account to a user (idempotent). */
+  linkAccount?(userId: string, account: LinkedAccount): Promise<void>;
+  /** Removes a provider link. */
+  unlinkAccount?(userId: string, provider: string): Promise<void>;
+  /** The provider accounts linked to a user. */
+  accountsOf?(userId: string): Promise<LinkedAccount[]>;
   /** Releases connections. */
   close?(): Promise<void>;
 }

@@ -1,0 +1,262 @@
+import type * as oauth from 'oauth4webapi';
+import { ClientSecretBasic, ClientSecretPost, None } from 'oauth4webapi';
+import type { Profile, ProfileContext, ProviderTokens } from './types.js';
+import {
+  fetchJson,
+  type HttpSettings,
+  providerRequest,
+  type ProviderRequest,
+  revokeToken,
+  userinfo,
+} from './client.js';
+
+/** How the client proves itself at the token endpoint. */
+export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none';
+
+/** A `fetch` for server-to-server calls (a proxy, or a test server standing in for the provider). */
+export type ProviderFetch = (url: string, init: RequestInit) => Promise<Response>;
+
+/** Options every provider takes. */
+export interface ProviderOptions {
+  /** The provider's name in routes (`/auth/<name>/login`): lower-case letters, digits, `-`. */
+  name: string;
+  /** The client id the provider gave the app. */
+  clientId: string;
+  /** The client secret (absent for public clients). */
+  clientSecret?: string | undefined;
+  /** Scopes to ask for. @default the provider's own */
+  scopes?: readonly string[] | undefined;
+  /** Token-endpoint client authentication. @default 'client_secret_basic' with a secret, else 'none' */
+  clientAuth?: ClientAuthMethod | undefined;
+  /** Send PKCE (S256). @default true */
+  pkce?: boolean | undefined;
+  /** Extra parameters for the authorization request (`prompt`, `access_type`, ...). */
+  authorizationParams?: Record<string, string> | undefined;
+  /** Overrides the redirect URI (default: `<baseUrl or request origin><prefix>/<name>/callback`). */
+  redirectUri?: string | undefined;
+  /** How long one call to the provider may take, in ms. @default 10000 */
+  timeout?: number | undefined;
+  /** `fetch` for calls to the provider. @default globalThis.fetch */
+  fetch?: ProviderFetch | undefined;
+  /** Allow plain-http provider endpoints (a local identity provider in development or tests). @default false */
+  allowInsecureRequests?: boolean | undefined;
+}
+
+/** Options of a plain OAuth 2.0 provider: its endpoints are configured, not discovered. */
+export interface OAuth2ProviderOptions extends ProviderOptions {
+  /** The authorization endpoint (where the browser goes). */
+  authorizationEndpoint: string;
+  /** The token endpoint. */
+  tokenEndpoint: string;
+  /** An endpoint that returns the user as JSON for a bearer access token. */
+  userinfoEndpoint?: string | undefined;
+  /** An RFC 7009 revocation endpoint. */
+  revocationEndpoint?: string | undefined;
+  /** The provider's issuer identifier, checked against `iss` on the callback (RFC 9207) when it sends one. */
+  issuer?: string | undefined;
+}
+
+const NAME = /^[a-z0-9][a-z0-9-]{0,39}$/;
+
+/**
+ * An OAuth 2.0 provider: endpoints, scopes and how to read the user. All protocol work (PKCE,
+ * state, code exchange, refresh, revocation) happens in the shared client on `oauth4webapi`;
+ * a subclass only says where things are and how the provider's user looks.
+ *
+ * @example
+ * ```ts
+ * export class Gitea extends OAuth2Provider {
+ *   constructor(opts: { baseUrl: string; clientId: string; clientSecret: string }) {
+ *     super({ name: 'gitea', authorizationEndpoint: `${opts.baseUrl}/login/oauth/authorize`,
+ *             tokenEndpoint: `${opts.baseUrl}/login/oauth/access_token`, scopes: ['read:user'], ...opts });
+ *     this.api = `${opts.baseUrl}/api/v1`;
+ *   }
+ *   async profile(tokens: ProviderTokens): Promise<Profile> {
+ *     const u = await this.fetchJson<{ id: number; email: string; full_name: string }>(`${this.api}/user`, tokens);
+ *     return { id: String(u.id), email: u.email, emailVerified: false, name: u.full_name, picture: undefined, raw: u };
+ *   }
+ * }
+ * ```
+ */
+export class OAuth2Provider {
+  /** The name in routes. */
+  readonly name: string;
+  /** The client id. */
+  readonly clientId: string;
+  /** @internal */
+  readonly http: HttpSettings;
+  /** Scopes asked for. */
+  readonly scopes: readonly string[];
+  /** True for OpenID Connect providers (ID token, nonce). */
+  readonly oidc: boolean = false;
+  /** `form_post` when the provider answers the callback with a cross-site POST (Apple). */
+  readonly responseMode: 'query' | 'form_post' = 'query';
+  protected readonly options: ProviderOptions;
+  private readonly endpoints: OAuth2ProviderOptions | undefined;
+
+  constructor(options: OAuth2ProviderOptions | (ProviderOptions & { oidc: true })) {
+    if (typeof options.name !== 'string' || !NAME.test(options.name)) {
+      throw new TypeError(
+        `provider name ${JSON.stringify(options.name)}: use lower-case letters, digits and '-' (it becomes /auth/<name>/login)`,
+      );
+    }
+    if (typeof options.clientId !== 'string' || options.clientId === '') {
+      throw new TypeError(
+        `provider ${options.name}: clientId is required (from the provider's app settings)`,
+      );
+    }
+    this.name = options.name;
+    this.clientId = options.clientId;
+    this.options = options;
+    this.scopes = options.scopes ?? [];
+    this.endpoints = 'oidc' in options ? undefined : options;
+    this.http = {
+      timeoutMs: options.timeout ?? 10_000,
+      fetch: options.fetch,
+      insecure: options.allowInsecureRequests === true,
+    };
+    if (this.endpoints) {
+      for (const key of ['authorizationEndpoint', 'tokenEndpoint'] as const) {
+        if (typeof this.endpoints[key] !== 'string') {
+          throw new TypeError(`provider ${options.name}: ${key} is required`);
+        }
+      }
+    }
+  }
+
+  /** The authorization server's metadata (configured here; discovered for OpenID Connect). */
+  metadata(): Promise<oauth.AuthorizationServer> {
+    const e = this.endpoints!;
+    return Promise.resolve({
+      issuer: e.issuer ?? new URL(e.authorizationEndpoint).origin,
+      authorization_endpoint: e.authorizationEndpoint,
+      token_endpoint: e.tokenEndpoint,
+      ...(e.userinfoEndpoint ? { userinfo_endpoint: e.userinfoEndpoint } : {}),
+      ...(e.revocationEndpoint ? { revocation_endpoint: e.revocationEndpoint } : {}),
+    });
+  }
+
+  /** True when `iss` on the authorization response is checked (RFC 9207): the issuer is known. */
+  get checksIssuer(): boolean {
+    return this.oidc || this.endpoints?.issuer !== undefined;
+  }
+
+  /** Whether PKCE is sent. */
+  get pkce(): boolean {
+    return this.options.pkce ?? true;
+  }
+
+  /** The redirect URI override, if any. */
+  get redirectUri(): string | undefined {
+    return this.options.redirectUri;
+  }
+
+  /** Extra authorization-request parameters. */
+  authorizationParams(): Record<string, string> {
+    return { ...this.options.authorizationParams };
+  }
+
+  /** How the client authenticates at the token endpoint. */
+  clientAuthentication(): oauth.ClientAuth | Promise<oauth.ClientAuth> {
+    const secret = this.options.clientSecret;
+    const method = this.options.clientAuth ?? (secret ? 'client_secret_basic' : 'none');
+    if (method === 'none') return None();
+    if (!secret) throw new TypeError(`provider ${this.name}: ${method} needs clientSecret`);
+    return method === 'client_secret_post' ? ClientSecretPost(secret) : ClientSecretBasic(secret);
+  }
+
+  /** Extra parameters for the code exchange (from the callback: VK's `device_id`). */
+  tokenRequestParams(_callback: URLSearchParams): Record<string, string> {
+    return {};
+  }
+
+  /** Values kept with the provider token for later refreshes (VK's `device_id`). */
+  keepForRefresh(_callback: URLSearchParams): Record<string, string> | undefined {
+    return undefined;
+  }
+
+  /** Extra parameters for a refresh request, from what {@link keepForRefresh} kept. */
+  refreshRequestParams(_kept: Record<string, string> | undefined): Record<string, string> {
+    return {};
+  }
+
+  /**
+   * Turns the provider's token response into a standard one before it is validated: an `error`
+   * answered with 200 (GitHub, Slack's `ok: false`) becomes a 400; subclasses add their quirks.
+   */
+  normalizeTokenResponse(
+    body: Record<string, unknown>,
+    status: number,
+  ): { body: Record<string, unknown>; status: number } {
+    if (body.ok === false && typeof body.error === 'string') return { body, status: 400 };
+    if (status === 200 && typeof body.error === 'string') return { body, status: 400 };
+    return { body, status };
+  }
+
+  /**
+   * The signed-in user. The default reads the `userinfo` endpoint and maps the standard
+   * claims (`sub`, `email`, `email_verified`, `name`, `picture`); providers override it.
+   */
+  async profile(tokens: ProviderTokens, _context?: ProfileContext): Promise<Profile> {
+    const meta = await this.metadata();
+    if (!meta.userinfo_endpoint) {
+      throw new TypeError(`provider ${this.name}: no userinfo endpoint; override profile()`);
+    }
+    const raw = await userinfo(this, meta, tokens);
+    return standardProfile(raw);
+  }
+
+  /**
+   * The issuer an ID token must carry, given its (not yet verified) claims and the discovered
+   * issuer: the discovered one, unless the provider says otherwise (Google's legacy
+   * `accounts.google.com`; Entra's `{tenantid}` template filled from `tid`).
+   */
+  expectedIssuer(_claims: Record<string, unknown>, discovered: string): string {
+    return discovered;
+  }
+
+  /** Revokes a token at the provider on sign-out, where it can; the default uses RFC 7009. */
+  async revoke(token: string, kind: 'access_token' | 'refresh_token'): Promise<boolean> {
+    const meta = await this.metadata();
+    if (!meta.revocation_endpoint) return false;
+    await revokeToken(this, meta, token, kind);
+    return true;
+  }
+
+  /**
+   * A JSON API call with the user's access token (`Authorization: Bearer`, or `init.scheme`),
+   * within the provider's timeout; anything but a 200 with JSON is a 502 `provider_error`.
+   */
+  protected fetchJson<T = Record<string, unknown>>(
+    url: string,
+    tokens: Pick<ProviderTokens, 'accessToken'> | undefined,
+    init: ProviderRequest = {},
+  ): Promise<T> {
+    return fetchJson<T>(this, url, tokens?.accessToken, init);
+  }
+
+  /** Any other call to the provider (revocation APIs that answer 204): status, text and headers. */
+  protected request(
+    url: string,
+    tokens: Pick<ProviderTokens, 'accessToken'> | undefined,
+    init: ProviderRequest = {},
+  ): Promise<{ status: number; text: string; headers: Headers }> {
+    return providerRequest(this, url, tokens?.accessToken, init);
+  }
+}
+
+/** Maps OpenID Connect standard claims to a {@link Profile}. */
+export function standardProfile(raw: Record<string, unknown>): Profile {
+  const str = (v: unknown): string | undefined =>
+    typeof v === 'string' && v !== '' ? v : typeof v === 'number' ? String(v) : undefined;
+  const id = str(raw.sub) ?? str(raw.id);
+  if (id === undefined) throw new TypeError('the provider sent a user without an id');
+  return {
+    id,
+    email: str(raw.email),
+    emailVerified: raw.email_verified === true || raw.email_verified === 'true',
+    name: str(raw.name) ?? str(raw.preferred_username),
+    picture: str(raw.picture),
+    raw,
+  };
+}

@@ -1,0 +1,74 @@
+import type { Core } from '../core.js';
+import { AuthError } from '../errors.js';
+import type { OAuthLoginArgs } from '../options.js';
+import type { BaseUser, UserStore } from '../stores/types.js';
+
+/**
+ * Decides who a provider sign-in signs in: the app's `onOAuthLogin` first (a user, `false` to
+ * refuse, nothing for the default), then the default:
+ * 1. the user already linked to this provider account;
+ * 2. when someone is signed in, that user (the provider account is linked to them);
+ * 3. the user with the same email, only when the provider verified the email **and** that
+ *    user's own email is verified (no pre-hijacking through an unverified account); an
+ *    account with that email that does not qualify refuses with 409 `account_exists`;
+ * 4. a new user (its `email` set only when the provider verified it), linked to the account.
+ */
+export async function resolveOAuthUser<User extends BaseUser>(
+  core: Core<User>,
+  args: OAuthLoginArgs<User>,
+): Promise<User> {
+  const { opts } = core;
+  if (opts.onOAuthLogin) {
+    const decided = await core.guarded(() => opts.onOAuthLogin!(args));
+    if (decided === false) throw new AuthError('login_refused');
+    if (decided !== undefined && decided !== null) {
+      if (typeof (decided as BaseUser).id !== 'string') {
+        throw new AuthError('misconfigured', {
+          message: 'onOAuthLogin must return a user with a string id, false, or nothing',
+        });
+      }
+      return decided as User;
+    }
+  }
+  return defaultUser(core, opts.users, args);
+}
+
+async function defaultUser<User extends BaseUser>(
+  core: Core<User>,
+  users: UserStore<User>,
+  { provider, profile, currentUser }: OAuthLoginArgs<User>,
+): Promise<User> {
+  const { findByAccount, linkAccount, create } = users;
+  if (!findByAccount || !linkAccount || !create) {
+    throw new AuthError('misconfigured', {
+      message:
+        'Provider sign-in needs a UserStore with findByAccount, linkAccount and create (MemoryUserStore has them), or an onOAuthLogin hook.',
+    });
+  }
+  const call = <T>(work: () => Promise<T>): Promise<T> => Promise.resolve(core.guarded(work));
+  const link = async (user: User): Promise<User> => {
+    await call(() =>
+      linkAccount.call(users, user.id, { provider, subject: profile.id, email: profile.email }),
+    );
+    core.events.emit('account_linked', { userId: user.id, provider });
+    return user;
+  };
+  const linked = await call(() => findByAccount.call(users, provider, profile.id));
+  if (linked) return linked;
+  if (currentUser) return link(currentUser);
+  const email = profile.email?.trim().toLowerCase();
+  if (email && users.findByEmail) {
+    const existing = await call(() => users.findByEmail!(email));
+    if (existing) {
+      if (profile.emailVerified && existing.emailVerified === true) return link(existing);
+      throw new AuthError('account_exists');
+    }
+  }
+  const data = {
+    ...(email && profile.emailVerified ? { email, emailVerified: true } : {}),
+    ...(profile.name !== undefined ? { name: profile.name } : {}),
+    ...(profile.picture !== undefined ? { picture: profile.picture } : {}),
+  } as unknown as Omit<User, 'id'>;
+  const user = await call(() => create.call(users, data));
+  return link(user);
+}

@@ -1,0 +1,127 @@
+import type Router from '@koa/router';
+import type { Context } from 'koa';
+import type { Core } from '../core.js';
+import { AuthError, type AuthErrorCode, isAuthError } from '../errors.js';
+import { prefersHtml } from '../guards/guards.js';
+import { readFields } from '../http/body.js';
+import type { OAuth2Provider } from '../oauth/provider.js';
+import type { BaseUser } from '../stores/types.js';
+
+/**
+ * Provider sign-in routes (under the prefix):
+ * - `GET /:provider/login?returnTo=` (or `?intent=` from `ctx.auth.oauth.loginUrl()`) -> the provider;
+ * - `GET|POST /:provider/callback` -> signed in, to `returnTo`; any failure -> `errorPath?error=<code>`;
+ * - `GET /error?error=<code>` -> a page (or JSON) saying what went wrong, in our words only.
+ */
+export function mountOAuthRoutes<User extends BaseUser>(core: Core<User>, router: Router): void {
+  const { oauth } = core;
+  const provider = (ctx: Context): OAuth2Provider | undefined =>
+    oauth.provider(String((ctx.params as Record<string, string>).provider));
+
+  router.get('/error', (ctx: Context) => {
+    const code = knownCode(ctx.query.error);
+    const err = new AuthError(code);
+    ctx.status = err.status;
+    ctx.set('Cache-Control', 'no-store');
+    if (!prefersHtml(ctx)) {
+      ctx.body = err.toJSON();
+      return;
+    }
+    ctx.type = 'html';
+    ctx.body = errorPage(err.toJSON().error.message, code, core.opts.loginPath);
+  });
+
+  router.get('/:provider/login', async (ctx: Context, next) => {
+    const p = provider(ctx);
+    if (!p) return next();
+    try {
+      ctx.redirect(await oauth.start(ctx, p));
+    } catch (err) {
+      failed(ctx, err, p);
+    }
+  });
+
+  const callback = async (ctx: Context, next: () => Promise<unknown>): Promise<unknown> => {
+    const p = provider(ctx);
+    if (!p) return next();
+    try {
+      const params =
+        ctx.method === 'POST'
+          ? toParams(await readFields(ctx))
+          : new URLSearchParams(ctx.querystring);
+      const returnTo = await oauth.finish(ctx, p, params);
+      ctx.set('Cache-Control', 'no-store');
+      ctx.redirect(returnTo);
+    } catch (err) {
+      failed(ctx, err, p);
+    }
+    return undefined;
+  };
+  router.get('/:provider/callback', callback);
+  router.post('/:provider/callback', callback);
+
+  /** Sends the browser to the error path with a stable code; logs 5xx without any secret. */
+  function failed(ctx: Context, err: unknown, p: OAuth2Provider): void {
+    if (!isAuthError(err) || err.code === 'misconfigured') throw err;
+    core.events.emit('login_failed', { method: `oauth:${p.name}`, code: err.code });
+    if (err.status >= 500) {
+      core.opts.logger.warn(
+        {
+          event: 'oauth_failed',
+          provider: p.name,
+          code: err.code,
+          reason: err.message,
+          cause: causeName(err),
+        },
+        'portcullis: a provider sign-in failed',
+      );
+    }
+    ctx.set('Cache-Control', 'no-store');
+    ctx.redirect(`${core.opts.oauth.errorPath}?error=${err.code}`);
+  }
+}
+
+const PAGE_CODES = new Set<AuthErrorCode>([
+  'state_mismatch',
+  'access_denied',
+  'login_refused',
+  'account_exists',
+  'provider_error',
+  'store_unavailable',
+  'invalid_request',
+  'payload_too_large',
+  'csrf_failed',
+]);
+
+/** A code we know; anything else (never reflected) is `invalid_request`. */
+function knownCode(value: unknown): AuthErrorCode {
+  return typeof value === 'string' && PAGE_CODES.has(value as AuthErrorCode)
+    ? (value as AuthErrorCode)
+    : 'invalid_request';
+}
+
+function toParams(fields: Readonly<Record<string, unknown>>): URLSearchParams {
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(fields)) if (typeof v === 'string') params.set(k, v);
+  return params;
+}
+
+/** The class and oauth4webapi code of the underlying failure, for the logs (never its data). */
+function causeName(err: AuthError): string | undefined {
+  const cause = err.cause as { name?: unknown; code?: unknown } | undefined;
+  if (!cause || typeof cause !== 'object') return undefined;
+  return [cause.name, cause.code].filter((x) => typeof x === 'string').join(' ') || undefined;
+}
+
+function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+function errorPage(message: string, code: string, loginPath: string): string {
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
+<title>Sign-in failed</title></head>
+<body><main><h1>Sign-in failed</h1><p>${escapeHtml(message)}</p>
+<p><code>${escapeHtml(code)}</code></p><p><a href="${escapeHtml(loginPath)}">Try again</a></p></main></body></html>
+`;
+}
