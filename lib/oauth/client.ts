@@ -98,9 +98,28 @@ export async function exchangeCode(
     const body = await oauth.processAuthorizationCodeResponse(checked, client, response, {
       ...(p.oidc ? { expectedNonce: flow.nonce!, requireIdToken: true } : {}),
     });
-    if (p.oidc) await oauth.validateApplicationLevelSignature(checked, response, httpOptions(p));
+    if (p.oidc) {
+      await oauth.validateApplicationLevelSignature(checked, response, httpOptions(p));
+      checkIssuedAt(oauth.getValidatedIdTokenClaims(body));
+    }
     return tokensOf(body);
   });
+}
+
+/** An ID token must be fresh: issued no earlier than the flow could have started, and not in the future. */
+const MAX_ID_TOKEN_AGE_S = 15 * 60;
+const CLOCK_SKEW_S = 60;
+
+function checkIssuedAt(claims: oauth.IDToken | undefined): void {
+  const now = Date.now() / 1000;
+  const iat = claims?.iat;
+  if (
+    typeof iat !== 'number' ||
+    iat > now + CLOCK_SKEW_S ||
+    iat < now - MAX_ID_TOKEN_AGE_S - CLOCK_SKEW_S
+  ) {
+    throw providerError(undefined, 'the ID token was not issued for this sign-in (iat)');
+  }
 }
 
 /** Uses a refresh token; the new response is validated as at sign-in (without a nonce). */
@@ -123,6 +142,7 @@ export async function refreshTokens(
     const body = await oauth.processRefreshTokenResponse(checked, client, response);
     if (p.oidc && body.id_token !== undefined) {
       await oauth.validateApplicationLevelSignature(checked, response, httpOptions(p));
+      checkIssuedAt(oauth.getValidatedIdTokenClaims(body));
     }
     return tokensOf(body);
   });

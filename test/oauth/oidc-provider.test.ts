@@ -84,4 +84,81 @@ describe('OpenID Connect against a real oidc-provider', function () {
     expect(q.get('redirect_uri')).to.equal(app.callback('generic'));
     expect(start.setCookies.join('\n')).to.match(/portcullis_flow=.*HttpOnly/i);
   });
+
+  it('revokes the provider token at the provider on sign-out', async () => {
+    const browser = new Browser();
+    idp.account = 'revoker';
+    await signIn(app, browser, 'generic');
+    const { token } = JSON.parse(
+      (await browser.request(`${app.url}/provider-token/generic`)).body,
+    ) as { token: string };
+    expect(
+      (await fetch(`${idp.issuer}/me`, { headers: { authorization: `Bearer ${token}` } })).status,
+    ).to.equal(200);
+    const out = await browser.request(`${app.url}/auth/logout`, {
+      method: 'POST',
+      headers: { accept: 'application/json', origin: app.url },
+    });
+    expect(out.status).to.equal(200);
+    expect(idp.revoked.length).to.be.at.least(1);
+    // the refresh token was revoked, and with it the grant: the access token is dead too
+    expect(
+      (await fetch(`${idp.issuer}/me`, { headers: { authorization: `Bearer ${token}` } })).status,
+    ).to.equal(401);
+    expect((await browser.request(`${app.url}/me`)).status).to.equal(401);
+  });
+});
+
+describe('ctx.auth.providerToken() against a real oidc-provider', function () {
+  this.timeout(20000);
+  let idp: Idp;
+  let app: OAuthApp;
+  let appUrl = '';
+  before(async () => {
+    // 30 s access tokens: inside the 60 s margin, so every providerToken() call refreshes
+    idp = await startIdp(() => [`${appUrl}/auth/generic/callback`], { accessTokenTtl: 30 });
+    app = await startApp((url) => {
+      appUrl = url;
+      return [
+        new OIDC({
+          name: 'generic',
+          issuer: idp.issuer,
+          ...IDP_CLIENT,
+          allowInsecureRequests: true,
+        }),
+      ];
+    });
+  });
+  after(async () => {
+    await app?.close();
+    await idp?.close();
+  });
+
+  it('refreshes an expiring token with the refresh token, and keeps the new one in the session', async () => {
+    const browser = new Browser();
+    idp.account = 'refresher';
+    await signIn(app, browser, 'generic');
+    expect(idp.grants).to.deep.equal(['authorization_code']);
+    const first = JSON.parse((await browser.request(`${app.url}/provider-token/generic`)).body) as {
+      token: string;
+    };
+    expect(idp.grants).to.deep.equal(['authorization_code', 'refresh_token']);
+    const info = await fetch(`${idp.issuer}/me`, {
+      headers: { authorization: `Bearer ${first.token}` },
+    });
+    expect(((await info.json()) as { sub: string }).sub).to.equal('refresher');
+    // the session now holds the new refresh token: a second refresh works too
+    const second = JSON.parse(
+      (await browser.request(`${app.url}/provider-token/generic`)).body,
+    ) as { token: string };
+    expect(second.token).to.be.a('string').and.not.equal(first.token);
+    expect(idp.grants).to.deep.equal(['authorization_code', 'refresh_token', 'refresh_token']);
+  });
+
+  it('answers null for a session without a token of that provider', async () => {
+    const browser = new Browser();
+    expect(
+      JSON.parse((await browser.request(`${app.url}/provider-token/generic`)).body),
+    ).to.deep.equal({ token: null });
+  });
 });

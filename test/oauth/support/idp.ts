@@ -15,8 +15,10 @@ export interface Idp {
   account: string;
   /** Claims per account (sub is the account id). */
   claims: Map<string, Record<string, unknown>>;
-  /** Tokens revoked through the revocation endpoint. */
+  /** Grants revoked (a refresh token revoked through the revocation endpoint revokes its grant). */
   revoked: string[];
+  /** The grant_type of every successful token request, in order. */
+  grants: string[];
   close(): Promise<void>;
 }
 
@@ -37,6 +39,7 @@ export async function startIdp(
     account: 'alice',
     claims: new Map(),
     revoked: [],
+    grants: [],
     close: async () => running.close(),
   };
   let handler: ((req: never, res: never) => void) | undefined;
@@ -99,9 +102,15 @@ export async function startIdp(
     };
     const provider = new Provider(state.issuer, config);
     (provider as unknown as NodeJS.EventEmitter).on(
-      'revocation.success',
-      (_ctx: unknown, token: { jti?: string }) => {
-        if (token?.jti) state.revoked.push(token.jti);
+      'grant.revoked',
+      (_ctx: unknown, grantId: string) => {
+        state.revoked.push(grantId);
+      },
+    );
+    (provider as unknown as NodeJS.EventEmitter).on(
+      'grant.success',
+      (ctx: { oidc: { params?: { grant_type?: string } } }) => {
+        state.grants.push(String(ctx.oidc.params?.grant_type));
       },
     );
     provider.use(async (ctx, next) => {
