@@ -33,7 +33,7 @@ export function newFlowSecrets(p: OAuth2Provider): FlowSecrets {
   return {
     state: oauth.generateRandomState(),
     ...(p.pkce ? { verifier: oauth.generateRandomCodeVerifier() } : {}),
-    ...(p.oidc ? { nonce: oauth.generateRandomNonce() } : {}),
+    ...(p.oidc && p.nonce ? { nonce: oauth.generateRandomNonce() } : {}),
   };
 }
 
@@ -96,7 +96,12 @@ export async function exchangeCode(
     );
     const checked = p.oidc ? issuerFor(p, as, response) : as;
     const body = await oauth.processAuthorizationCodeResponse(checked, client, response, {
-      ...(p.oidc ? { expectedNonce: flow.nonce!, requireIdToken: true } : {}),
+      ...(p.oidc
+        ? {
+            expectedNonce: p.nonce ? (flow.nonce ?? '') : oauth.expectNoNonce,
+            requireIdToken: true,
+          }
+        : {}),
     });
     if (p.oidc) {
       await oauth.validateApplicationLevelSignature(checked, response, httpOptions(p));

@@ -141,6 +141,14 @@ export class OAuth2Provider {
     return this.oidc || this.endpoints?.issuer !== undefined;
   }
 
+  /**
+   * Whether a nonce is sent and required in the ID token: for OpenID Connect providers, unless
+   * the provider never echoes it (LinkedIn); the ID token is validated either way.
+   */
+  get nonce(): boolean {
+    return this.oidc;
+  }
+
   /** Whether PKCE is sent. */
   get pkce(): boolean {
     return this.options.pkce ?? true;
@@ -251,10 +259,12 @@ export function standardProfile(raw: Record<string, unknown>): Profile {
     typeof v === 'string' && v !== '' ? v : typeof v === 'number' ? String(v) : undefined;
   const id = str(raw.sub) ?? str(raw.id);
   if (id === undefined) throw new TypeError('the provider sent a user without an id');
+  const email = str(raw.email);
   return {
     id,
-    email: str(raw.email),
-    emailVerified: raw.email_verified === true || raw.email_verified === 'true',
+    email,
+    emailVerified:
+      email !== undefined && (raw.email_verified === true || raw.email_verified === 'true'),
     name: str(raw.name) ?? str(raw.preferred_username),
     picture: str(raw.picture),
     raw,

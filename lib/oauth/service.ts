@@ -268,8 +268,10 @@ export class OAuthService<User extends BaseUser> {
         const p = this.byName.get(name);
         if (!p) return;
         try {
-          if (kept.r) await p.revoke(kept.r, 'refresh_token');
-          else await p.revoke(kept.a, 'access_token');
+          // revoking the refresh token ends the grant where the provider supports it; where it
+          // cannot (false), the access token is revoked instead
+          const done = kept.r ? await p.revoke(kept.r, 'refresh_token') : false;
+          if (!done) await p.revoke(kept.a, 'access_token');
         } catch (err) {
           this.core.opts.logger.warn(
             {
