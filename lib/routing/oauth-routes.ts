@@ -1,9 +1,10 @@
 import type Router from '@koa/router';
-import type { Context } from 'koa';
+import type { Context, Middleware, Next } from 'koa';
 import type { Core } from '../core.js';
 import { AuthError, type AuthErrorCode, isAuthError } from '../errors.js';
 import { prefersHtml } from '../guards/guards.js';
 import { readFields } from '../http/body.js';
+import { safeReturnTo } from '../http/return-to.js';
 import type { OAuth2Provider } from '../oauth/provider.js';
 import type { BaseUser } from '../stores/types.js';
 
@@ -79,6 +80,50 @@ export function mountOAuthRoutes<User extends BaseUser>(core: Core<User>, router
     ctx.set('Cache-Control', 'no-store');
     ctx.redirect(`${core.opts.oauth.errorPath}?error=${err.code}`);
   }
+}
+
+const LABELS: Record<string, string> = {
+  github: 'GitHub',
+  gitlab: 'GitLab',
+  huggingface: 'Hugging Face',
+  linkedin: 'LinkedIn',
+  vk: 'VK',
+  x: 'X',
+};
+
+/**
+ * A plain sign-in page at `loginPath` listing the providers, for apps without their own: it
+ * answers only when nothing after it did (the app's own page at that path wins). It keeps a
+ * same-origin `returnTo` and shows the message of a known `error` code.
+ */
+export function loginPageFallback<User extends BaseUser>(core: Core<User>): Middleware {
+  const { loginPath, defaultReturnTo, prefix } = core.opts;
+  return async (ctx: Context, next: Next) => {
+    if (ctx.path !== loginPath || (ctx.method !== 'GET' && ctx.method !== 'HEAD')) return next();
+    await next();
+    if (ctx.status !== 404 || ctx.body != null) return;
+    const returnTo = safeReturnTo(ctx.query.returnTo, defaultReturnTo);
+    const error =
+      ctx.query.error === undefined ? undefined : new AuthError(knownCode(ctx.query.error));
+    const links = core.opts.providers
+      .map((p) => {
+        const href = `${prefix}/${p.name}/login?returnTo=${encodeURIComponent(returnTo)}`;
+        const label = LABELS[p.name] ?? p.name[0]!.toUpperCase() + p.name.slice(1);
+        return `<li><a href="${escapeHtml(href)}">Sign in with ${escapeHtml(label)}</a></li>`;
+      })
+      .join('\n');
+    ctx.status = 200;
+    ctx.type = 'html';
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
+<title>Sign in</title></head>
+<body><main><h1>Sign in</h1>${error ? `<p role="alert">${escapeHtml(error.toJSON().error.message)}</p>` : ''}
+<ul>
+${links}
+</ul></main></body></html>
+`;
+  };
 }
 
 const PAGE_CODES = new Set<AuthErrorCode>([

@@ -8,7 +8,7 @@ import { safeReturnTo } from '../http/return-to.js';
 import { authOf } from '../request-auth.js';
 import type { BaseUser } from '../stores/types.js';
 import { chain } from './compose.js';
-import { mountOAuthRoutes } from './oauth-routes.js';
+import { loginPageFallback, mountOAuthRoutes } from './oauth-routes.js';
 
 /**
  * The `/auth/*` routes of the core:
@@ -16,7 +16,8 @@ import { mountOAuthRoutes } from './oauth-routes.js';
  * - `POST /auth/logout` (`{ everywhere?: boolean, returnTo?: string }`) -> ends the session;
  *   with `everywhere`, every session and token of the user (signed in by cookie or access token);
  * - `GET /auth/me` -> the signed-in user (session, or access token), or 401;
- * - with providers: `GET /auth/:provider/login`, `GET|POST /auth/:provider/callback`, `GET /auth/error`.
+ * - with providers: `GET /auth/:provider/login`, `GET|POST /auth/:provider/callback`, `GET /auth/error`,
+ *   and a plain sign-in page at `loginPath` when the app has none.
  */
 export function authRoutes<User extends BaseUser>(core: Core<User>): Middleware {
   const router = new Router({ prefix: core.opts.prefix });
@@ -53,8 +54,9 @@ export function authRoutes<User extends BaseUser>(core: Core<User>): Middleware 
 
   if (core.oauth.enabled) mountOAuthRoutes(core, router);
 
-  return chain(
+  const routes = chain(
     router.routes() as unknown as Middleware,
     router.allowedMethods() as unknown as Middleware,
   );
+  return core.oauth.enabled ? chain(loginPageFallback(core), routes) : routes;
 }
