@@ -100,7 +100,25 @@ export class OIDCProvider extends OAuth2Provider {
   override async profile(tokens: ProviderTokens, _context?: ProfileContext): Promise<Profile> {
     const meta = await this.metadata();
     const claims = tokens.claims ?? {};
-    const info = meta.userinfo_endpoint ? await userinfo(this, meta, tokens) : {};
-    return standardProfile({ ...claims, ...info });
+    const info = meta.userinfo_endpoint ? await this.userinfo(tokens) : {};
+    return standardProfile(mergeClaims(claims, info));
   }
+
+  /** The provider's UserInfo for these tokens (its `sub` checked against the ID token's). */
+  protected async userinfo(tokens: ProviderTokens): Promise<Record<string, unknown>> {
+    return userinfo(this, await this.metadata(), tokens);
+  }
+}
+
+/**
+ * ID-token claims overlaid with UserInfo; `email` and `email_verified` always come together
+ * from one source, so that one source's `email_verified: true` never vouches for an address
+ * the other gave.
+ */
+export function mergeClaims(
+  claims: Record<string, unknown>,
+  info: Record<string, unknown>,
+): Record<string, unknown> {
+  const source = typeof info.email === 'string' ? info : claims;
+  return { ...claims, ...info, email: source.email, email_verified: source.email_verified };
 }

@@ -193,6 +193,17 @@ describe('OAuth tokens, ID tokens and accounts', function () {
       ]);
     });
 
+    it("never lets the ID token's email_verified vouch for another address from UserInfo", async () => {
+      const owner = await r.app.users.create({ email: 'tess@example.com', emailVerified: true });
+      r.script = {
+        claims: (c) => ({ ...c, email: 'mallory@example.com', email_verified: true }),
+        userinfo: { email: 'tess@example.com', email_verified: undefined },
+      };
+      const browser = new Browser();
+      await expectFailed(r, browser, await r.signIn(browser, 'mallory-at-corp'), 'account_exists');
+      expect(await r.app.users.accountsOf(owner.id)).to.deep.equal([]);
+    });
+
     it('creates a new user without the email when the provider did not verify it', async () => {
       r.script = { userinfo: { email: 'new@example.com', email_verified: false } };
       const browser = new Browser();
