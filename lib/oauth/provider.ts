@@ -121,6 +121,15 @@ export class OAuth2Provider {
           throw new TypeError(`provider ${options.name}: ${key} is required`);
         }
       }
+      for (const key of [
+        'authorizationEndpoint',
+        'tokenEndpoint',
+        'userinfoEndpoint',
+        'revocationEndpoint',
+      ] as const) {
+        const url = this.endpoints[key];
+        if (url !== undefined) checkEndpoint(options.name, key, url, this.http.insecure);
+      }
     }
   }
 
@@ -251,6 +260,20 @@ export class OAuth2Provider {
   ): Promise<{ status: number; text: string; headers: Headers }> {
     return providerRequest(this, url, tokens?.accessToken, init);
   }
+}
+
+/** An endpoint must be an absolute https URL (http only with `allowInsecureRequests`). */
+function checkEndpoint(name: string, key: string, value: string, insecure: boolean): void {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new TypeError(`provider ${name}: ${key} must be an absolute URL`);
+  }
+  if (url.protocol === 'https:' || (insecure && url.protocol === 'http:')) return;
+  throw new TypeError(
+    `provider ${name}: ${key} must be https (for a local identity provider in development, set allowInsecureRequests: true)`,
+  );
 }
 
 /** Maps OpenID Connect standard claims to a {@link Profile}. */
