@@ -1,4 +1,5 @@
 import type { AuthEventBus } from './events.js';
+import type { EmailCore } from './email/service.js';
 import type { OAuthService } from './oauth/service.js';
 import type { ResolvedOptions } from './options.js';
 import type { SessionManager } from './session/session.js';
@@ -21,6 +22,8 @@ export interface Core<User extends BaseUser> {
   readonly events: AuthEventBus;
   /** Provider sign-in (set once, right after the core is built). */
   readonly oauth: OAuthService<User>;
+  /** Email sign-in (magic links, codes), when a mailer is configured. */
+  readonly email: EmailCore<User> | undefined;
   /** Runs an app callback (user store, loaders, `isUserValid`) so that it fails closed in time. */
   guarded<T>(work: () => T | PromiseLike<T>): T | Promise<T>;
   /** Loads a user through the UserStore, failing closed. */

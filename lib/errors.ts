@@ -40,7 +40,8 @@ export type AuthErrorCode =
   | 'misconfigured'
   // 502 / 503
   | 'provider_error'
-  | 'store_unavailable';
+  | 'store_unavailable'
+  | 'mail_unavailable';
 
 /** What kind of failure this is: a credential, the request's shape, authorization, or us. */
 export type AuthErrorType = 'token' | 'request' | 'scope' | 'server';
@@ -72,6 +73,7 @@ const STATUS: Record<AuthErrorCode, number> = {
   misconfigured: 500,
   provider_error: 502,
   store_unavailable: 503,
+  mail_unavailable: 503,
 };
 
 const MESSAGES: Record<AuthErrorCode, string> = {
@@ -102,6 +104,7 @@ const MESSAGES: Record<AuthErrorCode, string> = {
   misconfigured: 'Authentication is misconfigured.',
   provider_error: 'The sign-in provider failed.',
   store_unavailable: 'Authentication is temporarily unavailable.',
+  mail_unavailable: 'Mail cannot be sent right now; try again later.',
 };
 
 const TYPES: Partial<Record<AuthErrorCode, AuthErrorType>> = {
@@ -117,6 +120,7 @@ const TYPES: Partial<Record<AuthErrorCode, AuthErrorType>> = {
   misconfigured: 'server',
   provider_error: 'server',
   store_unavailable: 'server',
+  mail_unavailable: 'server',
 };
 
 /** Extra detail an error may carry; none of it is ever a secret. */

@@ -8,6 +8,10 @@ export interface AuthEvents {
   login_failed: { method: string; code: string };
   /** A provider account was linked to a user. */
   account_linked: { userId: string; provider: string };
+  /** A sign-in link was mailed. */
+  magic_link_sent: { email: string };
+  /** A sign-in code was mailed. */
+  code_sent: { email: string };
   /** A session ended by sign-out. */
   logout: { userId: string };
   /** Tokens were issued to a user. */

@@ -35,6 +35,7 @@ export type {
   LoadedToken,
   OAuthOptions,
   OAuthLoginArgs,
+  EmailOptions,
 } from './options.js';
 export type { LoginUrlOptions } from './oauth/service.js';
 export type { Profile, ProviderTokens } from './oauth/types.js';
@@ -47,3 +48,9 @@ export { MemoryUserStore } from './stores/memory-user-store.js';
 export type { Store, UserStore, BaseUser, LinkedAccount } from './stores/types.js';
 export type { Duration } from './util/duration.js';
 export { safeReturnTo } from './http/return-to.js';
+export { SmtpMailer, ConsoleMailer, MemoryMailer } from './email/mailer.js';
+export type { Mailer, Mail } from './email/mailer.js';
+export { defaultTemplates } from './email/templates.js';
+export type { Templates, TemplateData, RenderedMail } from './email/templates.js';
+export { normalizeEmail } from './email/address.js';
+export type { RateLimitOptions, Limit, LimitedAction } from './ratelimit/limiter.js';

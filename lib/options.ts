@@ -1,7 +1,10 @@
 import type { Context } from 'koa';
 import type { AuthError } from './errors.js';
 import { Keyring, secretsFrom } from './keys/keyring.js';
+import type { Mailer } from './email/mailer.js';
+import { defaultTemplates, type Templates } from './email/templates.js';
 import type { OAuth2Provider } from './oauth/provider.js';
+import type { RateLimitOptions } from './ratelimit/limiter.js';
 import type { Profile, ProviderTokens } from './oauth/types.js';
 import { MemoryStore } from './stores/memory-store.js';
 import type { BaseUser, Store, UserStore } from './stores/types.js';
@@ -120,6 +123,28 @@ export interface PortcullisOptions<User extends BaseUser = BaseUser> {
   ) => User | false | undefined | void | Promise<User | false | undefined | void>;
   /** Provider sign-in settings. */
   oauth?: OAuthOptions;
+  /** Where sign-in links and codes are mailed; email sign-in (`/auth/magic`, `/auth/otp`) is on only with a mailer. */
+  mailer?: Mailer;
+  /** Email sign-in settings. */
+  email?: EmailOptions;
+  /** Brute-force limits per client IP and per account; `false` turns them off (not in production). */
+  rateLimits?: RateLimitOptions | false;
+}
+
+/** Email sign-in settings. */
+export interface EmailOptions {
+  /** The app's name in mails. @default baseUrl's host, else 'Portcullis' */
+  appName?: string;
+  /** Replaces some of the mail templates. */
+  templates?: Partial<Templates>;
+  /** How long a magic link works. @default '15m' */
+  magicLinkTtl?: Duration;
+  /** How long an email code works. @default '10m' */
+  otpTtl?: Duration;
+  /** Wrong tries before an email code is dead. @default 5 */
+  otpAttempts?: number;
+  /** A first sign-in by link or code creates the user (email verified). @default true */
+  createUsers?: boolean;
 }
 
 /** Provider sign-in settings. */
@@ -188,6 +213,16 @@ export interface ResolvedOptions<User extends BaseUser> {
   providers: readonly OAuth2Provider[];
   onOAuthLogin: PortcullisOptions<User>['onOAuthLogin'];
   oauth: { errorPath: string; flowMs: number };
+  mailer: Mailer | undefined;
+  email: {
+    appName: string;
+    templates: Templates;
+    magicLinkMs: number;
+    otpMs: number;
+    otpAttempts: number;
+    createUsers: boolean;
+  };
+  rateLimits: RateLimitOptions | false;
 }
 
 const MAX_COOKIE_AGE_MS = 400 * 86_400_000;
@@ -290,7 +325,44 @@ export function resolveOptions<User extends BaseUser>(
       ),
       flowMs: toMs(o.oauth?.flowTimeout ?? '10m', 'oauth.flowTimeout'),
     },
+    mailer: mailerOption(o.mailer),
+    email: {
+      appName: o.email?.appName ?? (baseOrigin ? new URL(baseOrigin).host : 'Portcullis'),
+      templates: { ...defaultTemplates, ...o.email?.templates },
+      magicLinkMs: toMs(o.email?.magicLinkTtl ?? '15m', 'email.magicLinkTtl'),
+      otpMs: toMs(o.email?.otpTtl ?? '10m', 'email.otpTtl'),
+      otpAttempts: attemptsOption(o.email?.otpAttempts),
+      createUsers: o.email?.createUsers ?? true,
+    },
+    rateLimits: rateLimitsOption(o.rateLimits, production),
   };
+}
+
+function mailerOption(mailer: Mailer | undefined): Mailer | undefined {
+  if (mailer !== undefined && (typeof mailer !== 'object' || typeof mailer.send !== 'function')) {
+    throw new TypeError(
+      'Portcullis: `mailer` must have send(mail) (e.g. new SmtpMailer(...), new ConsoleMailer())',
+    );
+  }
+  return mailer;
+}
+
+function attemptsOption(n: number | undefined): number {
+  const v = n ?? 5;
+  if (!Number.isInteger(v) || v < 1 || v > 20) {
+    throw new TypeError('Portcullis: email.otpAttempts must be an integer from 1 to 20');
+  }
+  return v;
+}
+
+function rateLimitsOption(
+  value: RateLimitOptions | false | undefined,
+  production: boolean,
+): RateLimitOptions | false {
+  if (value === false && production) {
+    throw new TypeError('Portcullis: rateLimits: false is refused in production');
+  }
+  return value ?? {};
 }
 
 /** Route segments the built-in routes use; no provider may take one as its name. */

@@ -14,6 +14,7 @@ import {
   tokenGuard,
 } from './guards/guards.js';
 import { renderError } from './guards/render.js';
+import { EmailCore } from './email/service.js';
 import { OAuthService } from './oauth/service.js';
 import { type PortcullisOptions, resolveOptions } from './options.js';
 import { RequestAuth, authOf } from './request-auth.js';
@@ -103,9 +104,11 @@ export class Portcullis<User extends BaseUser = BaseUser> {
       generations,
       events,
       oauth: undefined as unknown as OAuthService<User>,
+      email: undefined as EmailCore<User> | undefined,
       ...coreHelpers(opts, deadlines),
     };
     core.oauth = new OAuthService<User>(core);
+    if (opts.mailer) core.email = new EmailCore<User>(core, opts.mailer);
     this.core = core;
     this.tokens = {
       issue: (user, o) => tokens.issue(user, o),

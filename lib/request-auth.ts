@@ -108,6 +108,34 @@ export class RequestAuth<User extends BaseUser = BaseUser> {
     return this.core.oauth.providerToken(this.ctx, provider);
   }
 
+  /** Magic links: `send(email, { returnTo? })` mails a single-use sign-in link. */
+  get magic(): { send(email: string, options?: { returnTo?: string }): Promise<void> } {
+    const email = this.emailCore();
+    return { send: (to, options) => email.magic.send(this.ctx, to, options) };
+  }
+
+  /** Email codes: `send(email)` mails a 6-digit code; `verify(email, code)` signs its owner in. */
+  get otp(): {
+    send(email: string): Promise<void>;
+    verify(email: string, code: string): Promise<User>;
+  } {
+    const email = this.emailCore();
+    return {
+      send: (to) => email.otp.send(this.ctx, to),
+      verify: (to, code) => email.otp.verify(this.ctx, to, code),
+    };
+  }
+
+  private emailCore() {
+    const email = this.core.email;
+    if (!email) {
+      throw new AuthError('misconfigured', {
+        message: 'Email sign-in needs a mailer: new Portcullis({ mailer: new SmtpMailer(...) })',
+      });
+    }
+    return email;
+  }
+
   /** Signs `user` in with a new session (the previous session id, if any, is dead). */
   async login(user: User, method = 'session'): Promise<void> {
     if (!user || typeof user.id !== 'string' || user.id === '') {

@@ -19,19 +19,6 @@ export function mountOAuthRoutes<User extends BaseUser>(core: Core<User>, router
   const provider = (ctx: Context): OAuth2Provider | undefined =>
     oauth.provider(String((ctx.params as Record<string, string>).provider));
 
-  router.get('/error', (ctx: Context) => {
-    const code = knownCode(ctx.query.error);
-    const err = new AuthError(code);
-    ctx.status = err.status;
-    ctx.set('Cache-Control', 'no-store');
-    if (!prefersHtml(ctx)) {
-      ctx.body = err.toJSON();
-      return;
-    }
-    ctx.type = 'html';
-    ctx.body = errorPage(err.toJSON().error.message, code, core.opts.loginPath);
-  });
-
   router.get('/:provider/login', async (ctx: Context, next) => {
     const p = provider(ctx);
     if (!p) return next();
@@ -82,6 +69,22 @@ export function mountOAuthRoutes<User extends BaseUser>(core: Core<User>, router
   }
 }
 
+/** `GET /error?error=<code>`: what went wrong, in our words only (a page, or JSON for APIs). */
+export function mountErrorPage<User extends BaseUser>(core: Core<User>, router: Router): void {
+  router.get('/error', (ctx: Context) => {
+    const code = knownCode(ctx.query.error);
+    const err = new AuthError(code);
+    ctx.status = err.status;
+    ctx.set('Cache-Control', 'no-store');
+    if (!prefersHtml(ctx)) {
+      ctx.body = err.toJSON();
+      return;
+    }
+    ctx.type = 'html';
+    ctx.body = errorPage(err.toJSON().error.message, code, core.opts.loginPath);
+  });
+}
+
 const LABELS: Record<string, string> = {
   github: 'GitHub',
   gitlab: 'GitLab',
@@ -128,6 +131,11 @@ ${links}
 
 const PAGE_CODES = new Set<AuthErrorCode>([
   'state_mismatch',
+  'link_invalid',
+  'code_invalid',
+  'email_invalid',
+  'rate_limited',
+  'mail_unavailable',
   'access_denied',
   'login_refused',
   'account_exists',

@@ -31,7 +31,12 @@ export class Browser {
   /** One request, no redirect followed. */
   async request(
     url: string | URL,
-    init: { method?: string; form?: Record<string, string>; headers?: Record<string, string> } = {},
+    init: {
+      method?: string;
+      form?: Record<string, string>;
+      json?: unknown;
+      headers?: Record<string, string>;
+    } = {},
   ): Promise<Step> {
     const u = new URL(url);
     const headers: Record<string, string> = { accept: 'text/html', ...init.headers };
@@ -41,9 +46,12 @@ export class Browser {
     if (init.form) {
       body = new URLSearchParams(init.form).toString();
       headers['content-type'] = 'application/x-www-form-urlencoded';
+    } else if (init.json !== undefined) {
+      body = JSON.stringify(init.json);
+      headers['content-type'] = 'application/json';
     }
     const res = await fetch(u, {
-      method: init.method ?? (init.form ? 'POST' : 'GET'),
+      method: init.method ?? (body !== undefined ? 'POST' : 'GET'),
       headers,
       ...(body !== undefined ? { body } : {}),
       redirect: 'manual',

@@ -1,0 +1,130 @@
+import type { Context } from 'koa';
+import type { Core } from '../core.js';
+import { badRequest } from '../errors.js';
+import { authOf } from '../request-auth.js';
+import { seal, unseal } from '../session/seal.js';
+import type { BaseUser } from '../stores/types.js';
+import { randomToken, safeEqual } from '../util/encoding.js';
+import { normalizeEmail } from './address.js';
+import type { EmailCore } from './service.js';
+import { randomDigits, storeKey } from './secrets.js';
+import { userWithProvenEmail } from './users.js';
+
+interface OtpRecord {
+  /** The address. */
+  e: string;
+  /** HMAC of the code under the `otp` key and this flow. */
+  h: string;
+}
+
+interface OtpCookie {
+  /** Flow id. */
+  f: string;
+  /** Expires at (ms). */
+  x: number;
+}
+
+/**
+ * Email one-time codes: 6 digits for `otpTtl` (10 minutes), at most `otpAttempts` (5) tries,
+ * then the code is dead. The code is bound to the browser that asked for it: a sealed cookie
+ * names the flow, and the Store keeps only an HMAC of the code under the `otp` key.
+ */
+export class EmailCodes<User extends BaseUser> {
+  constructor(
+    private readonly core: Core<User>,
+    private readonly email: EmailCore<User>,
+  ) {}
+
+  /** The cookie that binds a code to this browser. */
+  get cookieName(): string {
+    const base = this.core.opts.session.cookieName.replace(/^__Host-/, '');
+    return this.core.opts.production ? `__Host-${base}_otp` : `${base}_otp`;
+  }
+
+  /** Mails a code to `address` (when it may sign in) and binds it to this browser. */
+  async send(ctx: Context, address: unknown): Promise<void> {
+    const { core, email } = this;
+    const to = normalizeEmail(address);
+    await email.limits.consume(ctx, 'send', to);
+    const { otpMs, createUsers } = email.settings;
+    const flow = randomToken(18);
+    const expires = Date.now() + otpMs;
+    ctx.cookies.set(
+      this.cookieName,
+      seal(core.opts.ring, 'otp', { f: flow, x: expires } satisfies OtpCookie),
+      {
+        httpOnly: true,
+        sameSite: 'lax',
+        path: '/',
+        maxAge: otpMs,
+        secure: core.opts.session.secure,
+        overwrite: true,
+      },
+    );
+    if (!createUsers) {
+      const { users } = core.opts;
+      const known = users.findByEmail
+        ? await core.guarded(() => users.findByEmail!(to))
+        : undefined;
+      if (!known) return; // the same answer, no mail
+    }
+    const code = randomDigits(6);
+    const record: OtpRecord = { e: to, h: this.hash(flow, code) };
+    await core.guarded(() => core.store.set(this.key(flow), JSON.stringify(record), otpMs));
+    await email.deliver(to, 'otp', { code, minutes: Math.round(otpMs / 60_000) });
+    core.events.emit('code_sent', { email: to });
+  }
+
+  /**
+   * Checks a code for `address` from the browser that asked for it, and signs the owner in.
+   * 400 `code_invalid` for a wrong, expired, spent or foreign code; after `otpAttempts` wrong
+   * tries the code is dead.
+   */
+  async verify(ctx: Context, address: unknown, code: unknown): Promise<User> {
+    const { core, email } = this;
+    const to = normalizeEmail(address);
+    await email.limits.consume(ctx, 'verify', to);
+    if (typeof code !== 'string' || !/^\d{6}$/.test(code.trim())) throw badRequest('code_invalid');
+    const sealed = ctx.cookies.get(this.cookieName);
+    const opened = sealed ? unseal<OtpCookie>(core.opts.ring, 'otp', sealed)?.value : undefined;
+    if (!opened || typeof opened.f !== 'string' || !(opened.x > Date.now()))
+      throw badRequest('code_invalid');
+    const key = this.key(opened.f);
+    const raw = await core.guarded(() => core.store.get(key));
+    if (raw === undefined) throw badRequest('code_invalid');
+    const record = JSON.parse(raw) as OtpRecord;
+    const tries = await core.guarded(() =>
+      core.store.increment(`${key}:tries`, email.settings.otpMs),
+    );
+    if (tries > email.settings.otpAttempts) {
+      await core.guarded(() => core.store.delete(key));
+      throw badRequest('code_invalid', { message: 'Too many wrong codes; ask for a new one.' });
+    }
+    const match = safeEqual(record.h, this.hash(opened.f, code.trim())) && record.e === to;
+    if (!match) {
+      core.events.emit('login_failed', { method: 'email_code', code: 'code_invalid' });
+      throw badRequest('code_invalid');
+    }
+    if ((await core.guarded(() => core.store.take(key))) === undefined)
+      throw badRequest('code_invalid');
+    ctx.cookies.set(this.cookieName, '', {
+      path: '/',
+      expires: new Date(0),
+      secure: core.opts.session.secure,
+      overwrite: true,
+    });
+    const user = await userWithProvenEmail(core, to, email.settings.createUsers);
+    if (!user) throw badRequest('code_invalid');
+    await email.limits.reset('verify', to);
+    await authOf<User>(ctx).login(user, 'email_code');
+    return user;
+  }
+
+  private key(flow: string): string {
+    return storeKey(this.core.opts.ring, 'otp', flow);
+  }
+
+  private hash(flow: string, code: string): string {
+    return storeKey(this.core.opts.ring, 'otp', `${flow}:${code}`);
+  }
+}

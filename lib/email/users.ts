@@ -1,0 +1,35 @@
+import type { Core } from '../core.js';
+import { AuthError } from '../errors.js';
+import type { BaseUser } from '../stores/types.js';
+
+/**
+ * The user who proved they own `email` (by a link or a code): the existing one, now marked
+ * verified; or, when `create` allows it, a new one with the email verified. Undefined when
+ * there is none and none may be created.
+ */
+export async function userWithProvenEmail<User extends BaseUser>(
+  core: Core<User>,
+  email: string,
+  create: boolean,
+): Promise<User | undefined> {
+  const { users } = core.opts;
+  if (!users.findByEmail) {
+    throw new AuthError('misconfigured', {
+      message: 'Email sign-in needs a UserStore with findByEmail.',
+    });
+  }
+  const found = await core.guarded(() => users.findByEmail!(email));
+  if (found) {
+    if (found.emailVerified === true || !users.update) return found;
+    const patch = { emailVerified: true } as Partial<Omit<User, 'id'>>;
+    return (await core.guarded(() => users.update!(found.id, patch))) ?? found;
+  }
+  if (!create) return undefined;
+  if (!users.create) {
+    throw new AuthError('misconfigured', {
+      message: 'Creating users needs a UserStore with create.',
+    });
+  }
+  const data = { email, emailVerified: true } as unknown as Omit<User, 'id'>;
+  return core.guarded(() => users.create!(data));
+}

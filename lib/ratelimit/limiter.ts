@@ -1,0 +1,81 @@
+import type { Context } from 'koa';
+import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import { AuthError, storeUnavailable } from '../errors.js';
+
+/** A limit: `points` attempts per `duration` seconds. */
+export interface Limit {
+  points: number;
+  duration: number;
+}
+
+/** The actions that are limited, each per client IP and per account (email). */
+export type LimitedAction = 'login' | 'verify' | 'send';
+
+/** Limits per action; `false` turns them all off (not in production). */
+export type RateLimitOptions = Partial<
+  Record<LimitedAction, { perIp?: Limit; perAccount?: Limit }>
+>;
+
+const DEFAULTS: Record<LimitedAction, { perIp: Limit; perAccount: Limit }> = {
+  // password sign-in attempts
+  login: { perIp: { points: 50, duration: 900 }, perAccount: { points: 10, duration: 900 } },
+  // code checks (email codes, links)
+  verify: { perIp: { points: 50, duration: 900 }, perAccount: { points: 10, duration: 900 } },
+  // mails sent (magic links, codes, resets, verification)
+  send: { perIp: { points: 20, duration: 900 }, perAccount: { points: 5, duration: 900 } },
+};
+
+/**
+ * Brute-force limits on `rate-limiter-flexible` (in memory; a shared back-end comes with the
+ * stores): each action is counted per client IP (`ctx.ip`, which trusts `X-Forwarded-For`
+ * only when `app.proxy` is set) and per account. Past a limit: 429 `rate_limited` with
+ * `Retry-After`. Windows are fixed and short, so an attacker can slow a victim's account down
+ * but never lock it for good.
+ */
+export class RateLimits {
+  private readonly limiters = new Map<string, RateLimiterMemory>();
+
+  constructor(options: RateLimitOptions | false = {}) {
+    if (options === false) return;
+    for (const action of Object.keys(DEFAULTS) as LimitedAction[]) {
+      const chosen = { ...DEFAULTS[action], ...options[action] };
+      for (const scope of ['perIp', 'perAccount'] as const) {
+        const { points, duration } = chosen[scope];
+        if (!(Number.isInteger(points) && points > 0 && duration > 0)) {
+          throw new TypeError(
+            `Portcullis: rateLimits.${action}.${scope} needs positive points and duration`,
+          );
+        }
+        this.limiters.set(
+          `${action}.${scope}`,
+          new RateLimiterMemory({ keyPrefix: `${action}.${scope}`, points, duration }),
+        );
+      }
+    }
+  }
+
+  /** Counts one attempt of `action` for this request's IP and for `account`; 429 past a limit. */
+  async consume(ctx: Context, action: LimitedAction, account?: string): Promise<void> {
+    if (this.limiters.size === 0) return;
+    await this.take(`${action}.perIp`, ctx.ip || 'unknown');
+    if (account !== undefined) await this.take(`${action}.perAccount`, account);
+  }
+
+  /** Forgets the account's count for `action` (after a successful sign-in). */
+  async reset(action: LimitedAction, account: string): Promise<void> {
+    await this.limiters.get(`${action}.perAccount`)?.delete(account);
+  }
+
+  private async take(name: string, key: string): Promise<void> {
+    const limiter = this.limiters.get(name)!;
+    try {
+      await limiter.consume(key);
+    } catch (err) {
+      if (err instanceof RateLimiterRes) {
+        const seconds = Math.max(1, Math.ceil(err.msBeforeNext / 1000));
+        throw new AuthError('rate_limited', { headers: { 'Retry-After': String(seconds) } });
+      }
+      throw storeUnavailable(err);
+    }
+  }
+}
