@@ -29,6 +29,7 @@ export type AuthErrorCode =
   | 'csrf_failed'
   | 'access_denied'
   | 'login_refused'
+  | 'email_unverified'
   // 409
   | 'account_exists'
   // 413 / 429 / 431
@@ -64,6 +65,7 @@ const STATUS: Record<AuthErrorCode, number> = {
   insufficient_scope: 403,
   csrf_failed: 403,
   access_denied: 403,
+  email_unverified: 403,
   login_refused: 403,
   account_exists: 409,
   payload_too_large: 413,
@@ -94,6 +96,7 @@ const MESSAGES: Record<AuthErrorCode, string> = {
   insufficient_scope: 'The token lacks a required scope.',
   csrf_failed: 'Cross-site request refused.',
   access_denied: 'Sign-in was cancelled at the provider.',
+  email_unverified: 'Confirm your email address first: follow the link we mailed you.',
   login_refused: 'This sign-in was refused.',
   account_exists:
     'An account with this email already exists. Sign in with it first, then link this provider.',

@@ -12,6 +12,16 @@ export interface AuthEvents {
   magic_link_sent: { email: string };
   /** A sign-in code was mailed. */
   code_sent: { email: string };
+  /** An account was created with email and password (its email not yet verified). */
+  registered: { userId: string };
+  /** A user changed their password (every other session and token ended). */
+  password_changed: { userId: string };
+  /** A password-reset link was mailed. */
+  password_reset_requested: { userId: string };
+  /** A password was reset through a mailed link (every session and token ended). */
+  password_reset: { userId: string };
+  /** A user confirmed their email address through a mailed link. */
+  email_verified: { userId: string };
   /** A session ended by sign-out. */
   logout: { userId: string };
   /** Tokens were issued to a user. */

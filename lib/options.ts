@@ -1,6 +1,7 @@
 import type { Context } from 'koa';
 import type { AuthError } from './errors.js';
 import { Keyring, secretsFrom } from './keys/keyring.js';
+import { type Argon2Params, Argon2Hasher, type PasswordHasher } from './email/hasher.js';
 import type { Mailer } from './email/mailer.js';
 import { defaultTemplates, type Templates } from './email/templates.js';
 import type { OAuth2Provider } from './oauth/provider.js';
@@ -129,6 +130,26 @@ export interface PortcullisOptions<User extends BaseUser = BaseUser> {
   email?: EmailOptions;
   /** Brute-force limits per client IP and per account; `false` turns them off (not in production). */
   rateLimits?: RateLimitOptions | false;
+  /** Email + password accounts (on with a mailer). */
+  password?: PasswordOptions;
+}
+
+/** Email + password accounts. */
+export interface PasswordOptions {
+  /** Shortest password accepted, in characters. @default 8 */
+  minLength?: number;
+  /** Longest password accepted (longer answers 413 before any hashing), 64 or more. @default 128 */
+  maxLength?: number;
+  /** A new account must follow its verification link before signing in with its password. @default true */
+  requireVerifiedEmail?: boolean;
+  /** How long a reset link works. @default '1h' */
+  resetTtl?: Duration;
+  /** How long an email-verification link works. @default '24h' */
+  verifyTtl?: Duration;
+  /** argon2id parameters (memory in KiB). @default { memoryCost: 19456, timeCost: 2, parallelism: 1 } */
+  argon2?: Argon2Params;
+  /** Replaces the hasher (argon2id). */
+  hasher?: PasswordHasher;
 }
 
 /** Email sign-in settings. */
@@ -223,6 +244,14 @@ export interface ResolvedOptions<User extends BaseUser> {
     createUsers: boolean;
   };
   rateLimits: RateLimitOptions | false;
+  password: {
+    minLength: number;
+    maxLength: number;
+    requireVerifiedEmail: boolean;
+    resetMs: number;
+    verifyMs: number;
+    hasher: PasswordHasher;
+  };
 }
 
 const MAX_COOKIE_AGE_MS = 400 * 86_400_000;
@@ -335,6 +364,26 @@ export function resolveOptions<User extends BaseUser>(
       createUsers: o.email?.createUsers ?? true,
     },
     rateLimits: rateLimitsOption(o.rateLimits, production),
+    password: passwordOption(o.password),
+  };
+}
+
+function passwordOption(p: PasswordOptions | undefined): ResolvedOptions<BaseUser>['password'] {
+  const minLength = p?.minLength ?? 8;
+  const maxLength = p?.maxLength ?? 128;
+  if (!Number.isInteger(minLength) || minLength < 8) {
+    throw new TypeError('Portcullis: password.minLength must be an integer of at least 8');
+  }
+  if (!Number.isInteger(maxLength) || maxLength < 64 || maxLength > 4096) {
+    throw new TypeError('Portcullis: password.maxLength must be an integer from 64 to 4096');
+  }
+  return {
+    minLength,
+    maxLength,
+    requireVerifiedEmail: p?.requireVerifiedEmail ?? true,
+    resetMs: toMs(p?.resetTtl ?? '1h', 'password.resetTtl'),
+    verifyMs: toMs(p?.verifyTtl ?? '24h', 'password.verifyTtl'),
+    hasher: p?.hasher ?? new Argon2Hasher(p?.argon2),
   };
 }
 

@@ -126,6 +126,27 @@ export class RequestAuth<User extends BaseUser = BaseUser> {
     };
   }
 
+  /** Email + password accounts: register, login, change, requestReset, reset, verifyEmail. */
+  get password(): {
+    register(email: string, password: string): Promise<void>;
+    login(email: string, password: string): Promise<User>;
+    change(currentPassword: string, newPassword: string): Promise<void>;
+    requestReset(email: string): Promise<void>;
+    reset(token: string, password: string): Promise<User>;
+    verifyEmail(token: string): Promise<void>;
+  } {
+    const { password } = this.emailCore();
+    const ctx = this.ctx;
+    return {
+      register: (email, pw) => password.register(ctx, email, pw),
+      login: (email, pw) => password.login(ctx, email, pw),
+      change: (current, next) => password.change(ctx, current, next),
+      requestReset: (email) => password.requestReset(ctx, email),
+      reset: (token, pw) => password.reset(ctx, token, pw),
+      verifyEmail: (token) => password.verifyEmail(ctx, token),
+    };
+  }
+
   private emailCore() {
     const email = this.core.email;
     if (!email) {

@@ -6,6 +6,7 @@ import type { BaseUser } from '../stores/types.js';
 import { MagicLinks } from './magic.js';
 import type { Mailer } from './mailer.js';
 import { EmailCodes } from './otp.js';
+import { Passwords } from './password.js';
 import type { TemplateData, Templates } from './templates.js';
 
 /**
@@ -16,6 +17,7 @@ export class EmailCore<User extends BaseUser> {
   readonly limits: RateLimits;
   readonly magic: MagicLinks<User>;
   readonly otp: EmailCodes<User>;
+  readonly password: Passwords<User>;
   readonly settings: ResolvedOptions<User>['email'];
 
   constructor(
@@ -26,6 +28,7 @@ export class EmailCore<User extends BaseUser> {
     this.limits = new RateLimits(core.opts.rateLimits);
     this.magic = new MagicLinks(core, this);
     this.otp = new EmailCodes(core, this);
+    this.password = new Passwords(core, this);
   }
 
   /** Renders `template` for `to` and sends it; a mailer that fails answers 503 `mail_unavailable`. */

@@ -6,6 +6,7 @@ import { escapeHtml } from '../email/templates.js';
 import { isAuthError } from '../errors.js';
 import { checkCsrf } from '../guards/csrf.js';
 import { isFormPost, readFields, stringField } from '../http/body.js';
+import { safeReturnTo } from '../http/return-to.js';
 import type { BaseUser } from '../stores/types.js';
 
 /**
@@ -23,32 +24,8 @@ export function mountEmailRoutes<User extends BaseUser>(
   email: EmailCore<User>,
   router: Router,
 ): void {
-  const { prefix, loginPath, oauth } = core.opts;
-
-  /** Runs a sign-in POST: CSRF first, then `work`; form posts get redirects, errors included. */
-  const post =
-    (
-      work: (
-        ctx: Context,
-        fields: Readonly<Record<string, unknown>>,
-      ) => Promise<string | undefined>,
-    ) =>
-    async (ctx: Context): Promise<void> => {
-      ctx.set('Cache-Control', 'no-store');
-      const form = isFormPost(ctx);
-      try {
-        checkCsrf(ctx, core.opts);
-        const destination = await work(ctx, await readFields(ctx));
-        if (form && destination !== undefined) {
-          ctx.status = 303;
-          ctx.redirect(destination);
-        }
-      } catch (err) {
-        if (!form || !isAuthError(err) || err.status >= 500) throw err;
-        ctx.status = 303;
-        ctx.redirect(`${oauth.errorPath}?error=${err.code}`);
-      }
-    };
+  const { prefix, loginPath } = core.opts;
+  const post = signInPost(core);
 
   router.post(
     '/magic',
@@ -102,14 +79,154 @@ export function mountEmailRoutes<User extends BaseUser>(
   );
 }
 
-function confirmPage(action: string, token: string): string {
+/**
+ * Password routes (under the prefix), JSON or form posts, all refused from another site:
+ * `POST /password/register` `{ email, password }`, `POST /password/login` `{ email, password }`,
+ * `POST /password/change` `{ currentPassword, newPassword }`, `POST /password/reset/request`
+ * `{ email }`, `GET /password/reset?token=` (a form), `POST /password/reset` `{ token, password }`,
+ * `GET /email/verify?token=` (a confirm page), `POST /email/verify` `{ token }`.
+ */
+export function mountPasswordRoutes<User extends BaseUser>(
+  core: Core<User>,
+  email: EmailCore<User>,
+  router: Router,
+): void {
+  const { prefix, loginPath, defaultReturnTo } = core.opts;
+  const { password } = email;
+  const post = signInPost(core);
+  const accepted = (ctx: Context): void => {
+    ctx.status = 202;
+    ctx.body = { ok: true };
+  };
+
+  router.post(
+    '/password/register',
+    post(async (ctx, f) => {
+      await password.register(ctx, f.email, f.password);
+      accepted(ctx);
+      return `${loginPath}?sent=verification`;
+    }),
+  );
+  router.post(
+    '/password/login',
+    post(async (ctx, f) => {
+      const user = await password.login(ctx, f.email, f.password);
+      ctx.body = { user: core.opts.publicUser(user) };
+      return safeReturnTo(f.returnTo, defaultReturnTo);
+    }),
+  );
+  router.post(
+    '/password/change',
+    post(async (ctx, f) => {
+      await password.change(ctx, f.currentPassword, f.newPassword);
+      ctx.body = { ok: true };
+      return defaultReturnTo;
+    }),
+  );
+  router.post(
+    '/password/reset/request',
+    post(async (ctx, f) => {
+      await password.requestReset(ctx, f.email);
+      accepted(ctx);
+      return `${loginPath}?sent=reset`;
+    }),
+  );
+  router.get('/password/reset', async (ctx: Context) => {
+    const token = ctx.query.token;
+    const live = await password.isLive('reset', token);
+    linkPage(
+      ctx,
+      live,
+      live ? resetPage(`${prefix}/password/reset`, String(token)) : invalidPage(loginPath),
+    );
+  });
+  router.post(
+    '/password/reset',
+    post(async (ctx, f) => {
+      ctx.set('Referrer-Policy', 'no-referrer');
+      const user = await password.reset(ctx, f.token, f.password);
+      ctx.body = { user: core.opts.publicUser(user) };
+      return defaultReturnTo;
+    }),
+  );
+  router.get('/email/verify', async (ctx: Context) => {
+    const token = ctx.query.token;
+    const live = await password.isLive('verify', token);
+    linkPage(
+      ctx,
+      live,
+      live
+        ? confirmPage(`${prefix}/email/verify`, String(token), 'Confirm my email')
+        : invalidPage(loginPath),
+    );
+  });
+  router.post(
+    '/email/verify',
+    post(async (ctx, f) => {
+      ctx.set('Referrer-Policy', 'no-referrer');
+      await password.verifyEmail(ctx, f.token);
+      ctx.body = { ok: true };
+      return `${loginPath}?verified=1`;
+    }),
+  );
+}
+
+type Fields = Readonly<Record<string, unknown>>;
+
+/**
+ * Wraps a sign-in POST: refuses it from another site (login CSRF), reads the body, runs `work`;
+ * a form post gets a 303 to where `work` says (its errors to the error page), JSON gets JSON.
+ */
+function signInPost<User extends BaseUser>(core: Core<User>) {
+  return (work: (ctx: Context, fields: Fields) => Promise<string | undefined>) =>
+    async (ctx: Context): Promise<void> => {
+      ctx.set('Cache-Control', 'no-store');
+      const form = isFormPost(ctx);
+      try {
+        checkCsrf(ctx, core.opts);
+        const destination = await work(ctx, await readFields(ctx));
+        if (form && destination !== undefined) {
+          ctx.status = 303;
+          ctx.redirect(destination);
+        }
+      } catch (err) {
+        if (!form || !isAuthError(err) || err.status >= 500) throw err;
+        ctx.status = 303;
+        ctx.redirect(`${core.opts.oauth.errorPath}?error=${err.code}`);
+      }
+    };
+}
+
+/** A page reached from a mailed link: no caching, no Referer carrying the token onwards. */
+function linkPage(ctx: Context, live: boolean, html: string): void {
+  ctx.set('Cache-Control', 'no-store');
+  ctx.set('Referrer-Policy', 'no-referrer');
+  ctx.status = live ? 200 : 400;
+  ctx.type = 'html';
+  ctx.body = html;
+}
+
+function resetPage(action: string, token: string): string {
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
+<meta name="referrer" content="no-referrer"><title>Choose a new password</title></head>
+<body><main><h1>Choose a new password</h1>
+<form method="post" action="${escapeHtml(action)}">
+<input type="hidden" name="token" value="${escapeHtml(token)}">
+<label>New password <input type="password" name="password" autocomplete="new-password" required minlength="8"></label>
+<button type="submit">Set password</button>
+</form></main></body></html>
+`;
+}
+
+function confirmPage(action: string, token: string, label = 'Continue signing in'): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
 <meta name="referrer" content="no-referrer"><title>Sign in</title></head>
 <body><main><h1>Sign in</h1>
 <form method="post" action="${escapeHtml(action)}">
 <input type="hidden" name="token" value="${escapeHtml(token)}">
-<button type="submit">Continue signing in</button>
+<button type="submit">${escapeHtml(label)}</button>
 </form></main></body></html>
 `;
 }

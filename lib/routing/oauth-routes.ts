@@ -132,6 +132,9 @@ ${links}
 const PAGE_CODES = new Set<AuthErrorCode>([
   'state_mismatch',
   'link_invalid',
+  'email_unverified',
+  'credentials_invalid',
+  'password_weak',
   'code_invalid',
   'email_invalid',
   'rate_limited',

@@ -8,7 +8,7 @@ import { safeReturnTo } from '../http/return-to.js';
 import { authOf } from '../request-auth.js';
 import type { BaseUser } from '../stores/types.js';
 import { chain } from './compose.js';
-import { mountEmailRoutes } from './email-routes.js';
+import { mountEmailRoutes, mountPasswordRoutes } from './email-routes.js';
 import { loginPageFallback, mountErrorPage, mountOAuthRoutes } from './oauth-routes.js';
 
 /**
@@ -53,7 +53,10 @@ export function authRoutes<User extends BaseUser>(core: Core<User>): Middleware 
     ctx.body = { user: core.opts.publicUser(user) };
   });
 
-  if (core.email) mountEmailRoutes(core, core.email, router);
+  if (core.email) {
+    mountEmailRoutes(core, core.email, router);
+    mountPasswordRoutes(core, core.email, router);
+  }
   if (core.oauth.enabled) mountOAuthRoutes(core, router);
   if (core.email || core.oauth.enabled) mountErrorPage(core, router);
 

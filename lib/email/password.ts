@@ -1,0 +1,239 @@
+import type { Context } from 'koa';
+import type { Core } from '../core.js';
+import { AuthError, badRequest, unauthorized } from '../errors.js';
+import { appOrigin } from '../guards/csrf.js';
+import { authOf } from '../request-auth.js';
+import type { BaseUser } from '../stores/types.js';
+import { randomToken } from '../util/encoding.js';
+import { normalizeEmail } from './address.js';
+import { isCommonPassword } from './common-passwords.js';
+import { isTokenShape, storeKey } from './secrets.js';
+import type { EmailCore } from './service.js';
+
+/** The field on the app's user that holds the password hash (never shown by `/auth/me`). */
+type WithHash = BaseUser & { passwordHash?: string };
+
+/**
+ * Email + password accounts: register (a verification mail; a taken address gets a mail
+ * saying so instead of a second account), sign-in, change, reset by mailed single-use link,
+ * email verification. argon2id hashes, re-hashed at sign-in when the parameters change; no
+ * user enumeration (the same answers, and a dummy hash for unknown users).
+ */
+export class Passwords<User extends BaseUser> {
+  private dummy: Promise<string> | undefined;
+
+  constructor(
+    private readonly core: Core<User>,
+    private readonly email: EmailCore<User>,
+  ) {}
+
+  private get settings() {
+    return this.core.opts.password;
+  }
+
+  /** Creates an account (or mails the owner of a taken address); the same answer either way. */
+  async register(ctx: Context, address: unknown, password: unknown): Promise<void> {
+    const { core, email } = this;
+    const to = normalizeEmail(address);
+    const pw = await this.acceptable(password);
+    await email.limits.consume(ctx, 'send', to);
+    const users = this.users();
+    const existing = await core.guarded(() => users.findByEmail!(to));
+    if (existing) {
+      await this.hasher().hash(pw); // the same work as a new account
+      await email.deliver(to, 'accountExists', {
+        link: `${appOrigin(ctx, core.opts.baseOrigin)}${core.opts.loginPath}`,
+      });
+      return;
+    }
+    const passwordHash = await this.hasher().hash(pw);
+    const data = { email: to, emailVerified: false, passwordHash } as unknown as Omit<User, 'id'>;
+    const user = await core.guarded(() => users.create!(data));
+    core.events.emit('registered', { userId: user.id });
+    await this.sendVerification(ctx, user.id, to);
+    if (!this.settings.requireVerifiedEmail) await authOf<User>(ctx).login(user, 'password');
+  }
+
+  /** Signs in with email and password; 401 `credentials_invalid` for an unknown user or a wrong password alike. */
+  async login(ctx: Context, address: unknown, password: unknown): Promise<User> {
+    const { core, email } = this;
+    const to = normalizeEmail(address);
+    const pw = await this.received(password);
+    await email.limits.consume(ctx, 'login', to);
+    const users = this.users();
+    const user = (await core.guarded(() => users.findByEmail!(to))) as
+      (User & WithHash) | undefined;
+    const hashed =
+      typeof user?.passwordHash === 'string' ? user.passwordHash : await this.dummyHash();
+    const ok =
+      (await this.hasher().verify(hashed, pw)) &&
+      user !== undefined &&
+      hashed === user.passwordHash;
+    if (!ok || !user) {
+      core.events.emit('login_failed', { method: 'password', code: 'credentials_invalid' });
+      throw unauthorized('credentials_invalid');
+    }
+    if (this.settings.requireVerifiedEmail && user.emailVerified !== true) {
+      throw new AuthError('email_unverified');
+    }
+    if (this.hasher().needsRehash(hashed)) await this.setHash(user.id, pw);
+    await email.limits.reset('login', to);
+    await authOf<User>(ctx).login(user, 'password');
+    return user;
+  }
+
+  /** Changes the signed-in user's password (the current one required); every other session and token ends. */
+  async change(ctx: Context, current: unknown, next: unknown): Promise<void> {
+    const { core } = this;
+    const auth = authOf<User>(ctx);
+    const user = auth.sessionUser as (User & WithHash) | undefined;
+    if (!user) throw unauthorized('login_required');
+    const pw = await this.received(current);
+    await this.email.limits.consume(ctx, 'login', user.id);
+    const ok =
+      typeof user.passwordHash === 'string' && (await this.hasher().verify(user.passwordHash, pw));
+    if (!ok) {
+      core.events.emit('login_failed', { method: 'password', code: 'credentials_invalid' });
+      throw unauthorized('credentials_invalid');
+    }
+    const fresh = await this.acceptable(next);
+    await this.setHash(user.id, fresh);
+    await core.generations.bump(user.id);
+    core.events.emit('password_changed', { userId: user.id });
+    await auth.login(user, 'password'); // this session lives on, with a new id
+  }
+
+  /** Mails a single-use reset link when the address has an account; the same answer either way. */
+  async requestReset(ctx: Context, address: unknown): Promise<void> {
+    const { core, email } = this;
+    const to = normalizeEmail(address);
+    await email.limits.consume(ctx, 'send', to);
+    const user = await core.guarded(() => this.users().findByEmail!(to));
+    const token = randomToken(32);
+    const key = storeKey(core.opts.ring, 'reset', token);
+    if (!user) return;
+    await core.guarded(() => core.store.set(key, user.id, this.settings.resetMs));
+    const link = `${appOrigin(ctx, core.opts.baseOrigin)}${core.opts.prefix}/password/reset?token=${token}`;
+    await email.deliver(to, 'resetPassword', {
+      link,
+      minutes: Math.round(this.settings.resetMs / 60_000),
+    });
+    core.events.emit('password_reset_requested', { userId: user.id });
+  }
+
+  /** Spends a reset link: the new password is set, every session and token ends, the user signs in. */
+  async reset(ctx: Context, token: unknown, password: unknown): Promise<User> {
+    const { core } = this;
+    if (!isTokenShape(token)) throw badRequest('link_invalid');
+    const pw = await this.acceptable(password);
+    await this.email.limits.consume(ctx, 'verify');
+    const userId = await core.guarded(() =>
+      core.store.take(storeKey(core.opts.ring, 'reset', token)),
+    );
+    if (userId === undefined) throw badRequest('link_invalid');
+    const user = await this.setHash(userId, pw, { emailVerified: true });
+    if (!user) throw badRequest('link_invalid');
+    await core.generations.bump(user.id);
+    core.events.emit('password_reset', { userId: user.id });
+    await authOf<User>(ctx).login(user, 'password_reset');
+    return user;
+  }
+
+  /** True when a reset or verification link is live (read only, for the pages behind GET). */
+  async isLive(purpose: 'reset' | 'verify', token: unknown): Promise<boolean> {
+    if (!isTokenShape(token)) return false;
+    const { core } = this;
+    return (
+      (await core.guarded(() => core.store.get(storeKey(core.opts.ring, purpose, token)))) !==
+      undefined
+    );
+  }
+
+  /** Spends a verification link: the address is marked verified. */
+  async verifyEmail(ctx: Context, token: unknown): Promise<void> {
+    const { core } = this;
+    if (!isTokenShape(token)) throw badRequest('link_invalid');
+    await this.email.limits.consume(ctx, 'verify');
+    const raw = await core.guarded(() =>
+      core.store.take(storeKey(core.opts.ring, 'verify', token)),
+    );
+    if (raw === undefined) throw badRequest('link_invalid');
+    const { u, e } = JSON.parse(raw) as { u: string; e: string };
+    const user = await core.findUser(u);
+    if (!user || user.email?.toLowerCase() !== e) throw badRequest('link_invalid');
+    await core.guarded(() =>
+      this.users().update!(u, { emailVerified: true } as Partial<Omit<User, 'id'>>),
+    );
+    core.events.emit('email_verified', { userId: u });
+  }
+
+  private async sendVerification(ctx: Context, userId: string, to: string): Promise<void> {
+    const { core } = this;
+    const token = randomToken(32);
+    const key = storeKey(core.opts.ring, 'verify', token);
+    await core.guarded(() =>
+      core.store.set(key, JSON.stringify({ u: userId, e: to }), this.settings.verifyMs),
+    );
+    const link = `${appOrigin(ctx, core.opts.baseOrigin)}${core.opts.prefix}/email/verify?token=${token}`;
+    await this.email.deliver(to, 'verifyEmail', {
+      link,
+      minutes: Math.round(this.settings.verifyMs / 60_000),
+    });
+  }
+
+  private async setHash(
+    userId: string,
+    pw: string,
+    extra: Record<string, unknown> = {},
+  ): Promise<User | undefined> {
+    const passwordHash = await this.hasher().hash(pw);
+    const patch = { ...extra, passwordHash } as unknown as Partial<Omit<User, 'id'>>;
+    return this.core.guarded(() => this.users().update!(userId, patch));
+  }
+
+  /** A password as received: a string, not longer than `maxLength` (413 before any hashing). */
+  private async received(password: unknown): Promise<string> {
+    if (typeof password !== 'string' || password.length === 0) throw badRequest('invalid_request');
+    if (password.length > this.settings.maxLength) {
+      throw new AuthError('payload_too_large', {
+        message: `Passwords have at most ${this.settings.maxLength} characters.`,
+      });
+    }
+    return password;
+  }
+
+  /** A new password: as received, at least `minLength` characters, not a common one. */
+  private async acceptable(password: unknown): Promise<string> {
+    const pw = await this.received(password);
+    const { minLength } = this.settings;
+    if ([...pw].length < minLength) {
+      throw badRequest('password_weak', { message: `Use at least ${minLength} characters.` });
+    }
+    if (await isCommonPassword(pw)) {
+      throw badRequest('password_weak', {
+        message: 'This password is too common; choose another.',
+      });
+    }
+    return pw;
+  }
+
+  private hasher() {
+    return this.settings.hasher;
+  }
+
+  /** A hash of a random password with today's parameters: unknown users cost the same work. */
+  private dummyHash(): Promise<string> {
+    this.dummy ??= this.hasher().hash(randomToken(16));
+    return this.dummy;
+  }
+
+  private users() {
+    const { users } = this.core.opts;
+    if (!users.findByEmail || !users.create || !users.update) {
+      throw new AuthError('misconfigured', {
+        message: 'Password accounts need a UserStore with findByEmail, create and update.',
+      });
+    }
+    return users;
+  }
+}
