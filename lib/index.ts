@@ -36,6 +36,7 @@ export type {
   OAuthOptions,
   OAuthLoginArgs,
   EmailOptions,
+  PasswordOptions,
 } from './options.js';
 export type { LoginUrlOptions } from './oauth/service.js';
 export type { Profile, ProviderTokens } from './oauth/types.js';
@@ -50,7 +51,9 @@ export type { Duration } from './util/duration.js';
 export { safeReturnTo } from './http/return-to.js';
 export { SmtpMailer, ConsoleMailer, MemoryMailer } from './email/mailer.js';
 export type { Mailer, Mail } from './email/mailer.js';
-export { defaultTemplates } from './email/templates.js';
+export { defaultTemplates, escapeHtml } from './email/templates.js';
+export { Argon2Hasher } from './email/hasher.js';
+export type { PasswordHasher, Argon2Params } from './email/hasher.js';
 export type { Templates, TemplateData, RenderedMail } from './email/templates.js';
 export { normalizeEmail } from './email/address.js';
 export type { RateLimitOptions, Limit, LimitedAction } from './ratelimit/limiter.js';
