@@ -193,6 +193,30 @@ describe('magic links (POST /auth/magic, GET and POST /auth/magic/callback)', fu
     });
   });
 
+  it('security case 35 (part): with createUsers off, answers known and unknown addresses alike and mails only the known', async () => {
+    const closed = await startApp(() => [], {
+      mailer: inbox.mailer,
+      email: { createUsers: false },
+    });
+    try {
+      await closed.users.create({ email: 'member@example.com', emailVerified: true });
+      const ask = (email: string) =>
+        new Browser().request(`${closed.url}/auth/magic`, {
+          json: { email },
+          headers: { accept: 'application/json', origin: closed.url },
+        });
+      const known = await ask('member@example.com');
+      const unknown = await ask('stranger@example.com');
+      expect([known.status, known.body]).to.deep.equal([unknown.status, unknown.body]);
+      await inbox.next('member@example.com');
+      await new Promise((r) => setTimeout(r, 300));
+      expect(inbox.messages.some((m) => m.text?.includes('stranger@example.com'))).to.equal(false);
+      expect(await closed.users.findByEmail('stranger@example.com')).to.equal(undefined);
+    } finally {
+      await closed.close();
+    }
+  });
+
   it('falls back to the default destination for a returnTo that leaves the origin', async () => {
     const browser = new Browser();
     const token = (
