@@ -1,5 +1,6 @@
 import type { Context } from 'koa';
 import type { Core } from './core.js';
+import { checkCsrf, isUnsafe } from './guards/csrf.js';
 import { AuthError, isAuthError, storeUnavailable, unauthorized } from './errors.js';
 import type { LoadedToken } from './options.js';
 import type { SessionAuth } from './session/session.js';
@@ -147,7 +148,9 @@ export class RequestAuth<User extends BaseUser = BaseUser> {
     };
   }
 
+  /** The email methods, after refusing a cross-site unsafe request (login CSRF), also on the app's own routes. */
   private emailCore() {
+    if (isUnsafe(this.ctx.method)) checkCsrf(this.ctx, this.core.opts);
     const email = this.core.email;
     if (!email) {
       throw new AuthError('misconfigured', {
