@@ -1,9 +1,9 @@
 import type { Context } from 'koa';
 import type { Core } from './core.js';
 import { checkCsrf, isUnsafe } from './guards/csrf.js';
-import { AuthError, isAuthError, storeUnavailable, unauthorized } from './errors.js';
+import { AuthError, badRequest, isAuthError, storeUnavailable, unauthorized } from './errors.js';
 import type { LoadedToken } from './options.js';
-import type { SessionAuth } from './session/session.js';
+import type { SessionAuth, SessionInfo } from './session/session.js';
 import { Generations } from './tokens/generations.js';
 import type { BaseUser } from './stores/types.js';
 import { withChallenge } from './tokens/challenge.js';
@@ -91,6 +91,44 @@ export class RequestAuth<User extends BaseUser = BaseUser> {
         return core.tokens.rotate(presented.token);
       },
       revoke: (token) => core.tokens.revoke(token),
+    };
+  }
+
+  /**
+   * The signed-in user's sessions on every device: `list()`, `revoke(id)` (any but this
+   * one), `revokeOthers()`. A revoked session's cookie stops working at once.
+   */
+  get sessions(): {
+    list(): Promise<SessionInfo[]>;
+    revoke(id: string): Promise<boolean>;
+    revokeOthers(): Promise<number>;
+  } {
+    const { core } = this;
+    const mine = (): { user: User; auth: SessionAuth } => {
+      if (!this.sessionUser || !this.session) throw unauthorized('login_required');
+      return { user: this.sessionUser, auth: this.session };
+    };
+    const run = async <T>(work: () => Promise<T>): Promise<T> => {
+      try {
+        return await core.guarded(work);
+      } catch (err) {
+        throw isAuthError(err) ? err : storeUnavailable(err);
+      }
+    };
+    return {
+      list: () => {
+        const { user, auth } = mine();
+        return run(() => core.sessions.list(user.id, auth));
+      },
+      revoke: (id) => {
+        const { user, auth } = mine();
+        if (typeof id !== 'string' || id.length > 64) throw badRequest('invalid_request');
+        return run(() => core.sessions.revokeById(user.id, id, auth));
+      },
+      revokeOthers: () => {
+        const { user, auth } = mine();
+        return run(() => core.sessions.revokeOthers(user.id, auth));
+      },
     };
   }
 
@@ -224,7 +262,7 @@ export class RequestAuth<User extends BaseUser = BaseUser> {
         core.events.emit('user_rejected', { userId: user.id });
         return;
       }
-      core.sessions.refresh(ctx, opened, now);
+      if (core.sessions.refresh(ctx, opened, now)) await core.sessions.seen(auth, now);
       this.session = auth;
       this.sessionUser = user;
     } catch (err) {

@@ -17,6 +17,7 @@ import { loginPageFallback, mountErrorPage, mountOAuthRoutes } from './oauth-rou
  * - `POST /auth/logout` (`{ everywhere?: boolean, returnTo?: string }`) -> ends the session;
  *   with `everywhere`, every session and token of the user (signed in by cookie or access token);
  * - `GET /auth/me` -> the signed-in user (session, or access token), or 401;
+ * - `GET /auth/sessions`, `DELETE /auth/sessions/:id`, `POST /auth/sessions/revoke-others`;
  * - with providers: `GET /auth/:provider/login`, `GET|POST /auth/:provider/callback`, `GET /auth/error`,
  *   and a plain sign-in page at `loginPath` when the app has none.
  */
@@ -42,6 +43,29 @@ export function authRoutes<User extends BaseUser>(core: Core<User>): Middleware 
       return ctx.redirect(safeReturnTo(stringField(fields, 'returnTo'), core.opts.defaultReturnTo));
     ctx.set('Cache-Control', 'no-store');
     ctx.body = { ok: true };
+  });
+
+  router.get('/sessions', async (ctx: Context) => {
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = { sessions: await authOf<User>(ctx).sessions.list() };
+  });
+
+  router.delete('/sessions/:id', async (ctx: Context) => {
+    const ended = await authOf<User>(ctx).sessions.revoke(
+      String((ctx.params as { id: string }).id),
+    );
+    if (!ended) {
+      ctx.status = 404;
+      ctx.body = {
+        error: { code: 'invalid_request', message: 'No such session (or it is this one).' },
+      };
+      return;
+    }
+    ctx.body = { ok: true };
+  });
+
+  router.post('/sessions/revoke-others', async (ctx: Context) => {
+    ctx.body = { ok: true, ended: await authOf<User>(ctx).sessions.revokeOthers() };
   });
 
   router.get('/me', async (ctx: Context) => {

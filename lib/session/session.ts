@@ -1,4 +1,5 @@
 import type Koa from 'koa';
+import { createHmac } from 'node:crypto';
 import type { Context, Middleware } from 'koa';
 import createSession from 'koa-session';
 import { AuthError } from '../errors.js';
@@ -46,7 +47,25 @@ interface RegistryRecord {
   u: string;
   g: number;
   c: number;
+  /** The device (User-Agent, at most 200 characters) that signed in. */
+  d?: string;
 }
+
+/** One of a user's sessions, as `ctx.auth.sessions.list()` shows it. */
+export interface SessionInfo {
+  /** A public id for this session (not the session's secret id). */
+  id: string;
+  /** True for the session of this request. */
+  current: boolean;
+  /** The browser or app that signed in (its User-Agent). */
+  device: string;
+  /** When it signed in. */
+  createdAt: string;
+  /** When it was last seen (to the `touchInterval`). */
+  lastSeenAt: string;
+}
+
+const MAX_LISTED = 50;
 
 type SessionData = Record<string, unknown>;
 type Touchable = Context & { [TOUCHED]?: true };
@@ -174,13 +193,91 @@ export class SessionManager {
    * After a live session was read: re-seal it when its last-seen time is older than
    * `touchInterval`, or when it was sealed with an older key.
    */
-  refresh(ctx: Context, opened: Opened, now: number): void {
+  refresh(ctx: Context, opened: Opened, now: number): boolean {
     const auth = opened.auth!;
-    if (!opened.stale && now - auth.t < this.cfg.touchMs) return;
+    if (!opened.stale && now - auth.t < this.cfg.touchMs) return false;
     const data = ctx.session as SessionData | null;
-    if (!data) return;
+    if (!data) return false;
     delete data[REKEY];
     data[AUTH_KEY] = { ...auth, t: now };
+    return true;
+  }
+
+  /** Records when a session was last seen (at most once per `touchInterval`), for the session list. */
+  async seen(auth: SessionAuth, now: number): Promise<void> {
+    await this.store.set(`seen:${auth.s}`, String(now), this.cfg.absoluteMs);
+  }
+
+  /** The user's live sessions, newest first; `current` marks this request's. */
+  async list(userId: string, current: SessionAuth | undefined): Promise<SessionInfo[]> {
+    const ids = await this.idsOf(userId);
+    const out: Array<SessionInfo & { at: number }> = [];
+    const live: string[] = [];
+    for (const sid of ids) {
+      const raw = await this.store.get(`sess:${sid}`);
+      if (raw === undefined) continue;
+      const rec = JSON.parse(raw) as RegistryRecord;
+      if (rec.u !== userId) continue;
+      live.push(sid);
+      const seen = Number((await this.store.get(`seen:${sid}`)) ?? rec.c);
+      out.push({
+        id: this.publicId(sid),
+        current: current?.s === sid,
+        device: rec.d ?? '',
+        createdAt: new Date(rec.c).toISOString(),
+        lastSeenAt: new Date(current?.s === sid ? Math.max(seen, current.t) : seen).toISOString(),
+        at: rec.c,
+      });
+    }
+    if (live.length !== ids.length) await this.setIds(userId, live);
+    return out.sort((a, b) => b.at - a.at).map(({ at: _at, ...info }) => info);
+  }
+
+  /** Ends the user's session with public id `id` (false when there is none); `except` is never ended. */
+  async revokeById(userId: string, id: string, except?: SessionAuth): Promise<boolean> {
+    for (const sid of await this.idsOf(userId)) {
+      if (this.publicId(sid) === id && sid !== except?.s) {
+        await this.store.delete(`sess:${sid}`);
+        bumpRevision(this.store);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Ends every session of the user but `keep`; returns how many ended. */
+  async revokeOthers(userId: string, keep: SessionAuth | undefined): Promise<number> {
+    let n = 0;
+    for (const sid of await this.idsOf(userId)) {
+      if (sid === keep?.s) continue;
+      if ((await this.store.get(`sess:${sid}`)) !== undefined) n++;
+      await this.store.delete(`sess:${sid}`);
+    }
+    bumpRevision(this.store);
+    await this.setIds(userId, keep ? [keep.s] : []);
+    return n;
+  }
+
+  private publicId(sid: string): string {
+    return createHmac('sha256', this.ring.current('session').key)
+      .update(`public:${sid}`)
+      .digest('base64url')
+      .slice(0, 16);
+  }
+
+  private async idsOf(userId: string): Promise<string[]> {
+    const raw = await this.store.get(`usess:${userId}`);
+    if (raw === undefined) return [];
+    const ids: unknown = JSON.parse(raw);
+    return Array.isArray(ids) ? ids.filter((x): x is string => typeof x === 'string') : [];
+  }
+
+  private async setIds(userId: string, ids: string[]): Promise<void> {
+    await this.store.set(
+      `usess:${userId}`,
+      JSON.stringify(ids.slice(-MAX_LISTED)),
+      this.cfg.absoluteMs,
+    );
   }
 
   /** Starts a new session for `userId` (new id; `previous`, if any, is revoked). */
@@ -192,7 +289,8 @@ export class SessionManager {
   ): Promise<SessionAuth> {
     const now = Date.now();
     const auth: SessionAuth = { s: randomToken(18), u: userId, c: now, t: now };
-    await this.register(auth, mark);
+    await this.register(auth, mark, ctx.get('User-Agent').slice(0, 200));
+    await this.setIds(userId, [...(await this.idsOf(userId)), auth.s]);
     const old = previous ?? this.peek(ctx);
     if (old) await this.revoke(old);
     ctx.session = { [AUTH_KEY]: auth };
@@ -237,8 +335,8 @@ export class SessionManager {
     return sealed === undefined ? undefined : this.open(sealed, Date.now())?.auth;
   }
 
-  private async register(auth: SessionAuth, mark: number): Promise<void> {
-    const rec: RegistryRecord = { u: auth.u, g: mark, c: auth.c };
+  private async register(auth: SessionAuth, mark: number, device?: string): Promise<void> {
+    const rec: RegistryRecord = { u: auth.u, g: mark, c: auth.c, ...(device ? { d: device } : {}) };
     await this.store.set(`sess:${auth.s}`, JSON.stringify(rec), this.cfg.absoluteMs);
   }
 
