@@ -82,7 +82,7 @@ export async function exchangeCode(
   try {
     validated = oauth.validateAuthResponse(as, client, params, flow.state);
   } catch (err) {
-    throw authorizationError(err);
+    throw authorizationError(p, err);
   }
   return tokenCall(p, async () => {
     const response = await oauth.authorizationCodeGrantRequest(
@@ -334,7 +334,9 @@ function issuerFor(
   as: oauth.AuthorizationServer,
   response: Response,
 ): oauth.AuthorizationServer {
-  const issuer = p.expectedIssuer(peeked.get(response) ?? {}, as.issuer);
+  const claims = peeked.get(response);
+  if (claims === undefined) return as; // no ID token in this answer: nothing to check
+  const issuer = p.expectedIssuer(claims, as.issuer);
   return issuer === as.issuer ? as : { ...as, issuer };
 }
 
@@ -350,9 +352,9 @@ async function tokenCall<T>(p: OAuth2Provider, work: () => Promise<T>): Promise<
   }
 }
 
-function authorizationError(err: unknown): AuthError {
+function authorizationError(p: OAuth2Provider, err: unknown): AuthError {
   if (err instanceof oauth.AuthorizationResponseError) {
-    return err.error === 'access_denied'
+    return err.error === 'access_denied' || p.deniedErrors.includes(err.error)
       ? new AuthError('access_denied', { cause: err })
       : providerError(err, 'the provider answered the sign-in with an error');
   }

@@ -158,6 +158,11 @@ export class OAuth2Provider {
     return this.oidc;
   }
 
+  /** Authorization-response `error` values that mean the user said no (besides `access_denied`). */
+  get deniedErrors(): readonly string[] {
+    return [];
+  }
+
   /** Whether PKCE is sent. */
   get pkce(): boolean {
     return this.options.pkce ?? true;
