@@ -1,6 +1,7 @@
 import type { AuthEventBus } from './events.js';
 import type { EmailCore } from './email/service.js';
 import type { OAuthService } from './oauth/service.js';
+import type { RateLimits } from './ratelimit/limiter.js';
 import type { ResolvedOptions } from './options.js';
 import type { SessionManager } from './session/session.js';
 import type { Deadlines } from './stores/guarded.js';
@@ -22,6 +23,8 @@ export interface Core<User extends BaseUser> {
   readonly events: AuthEventBus;
   /** Provider sign-in (set once, right after the core is built). */
   readonly oauth: OAuthService<User>;
+  /** Brute-force limits shared by every sign-in method. */
+  readonly limits: RateLimits;
   /** Email sign-in (magic links, codes), when a mailer is configured. */
   readonly email: EmailCore<User> | undefined;
   /** Runs an app callback (user store, loaders, `isUserValid`) so that it fails closed in time. */

@@ -32,6 +32,7 @@ export type AuthErrorCode =
   | 'email_unverified'
   // 409
   | 'account_exists'
+  | 'last_sign_in_method'
   // 413 / 429 / 431
   | 'payload_too_large'
   | 'rate_limited'
@@ -68,6 +69,7 @@ const STATUS: Record<AuthErrorCode, number> = {
   email_unverified: 403,
   login_refused: 403,
   account_exists: 409,
+  last_sign_in_method: 409,
   payload_too_large: 413,
   rate_limited: 429,
   header_too_large: 431,
@@ -98,6 +100,7 @@ const MESSAGES: Record<AuthErrorCode, string> = {
   access_denied: 'Sign-in was cancelled at the provider.',
   email_unverified: 'Confirm your email address first: follow the link we mailed you.',
   login_refused: 'This sign-in was refused.',
+  last_sign_in_method: 'This is your only way to sign in; add another before removing it.',
   account_exists:
     'An account with this email already exists. Sign in with it first, then link this provider.',
   payload_too_large: 'The request body is too large.',

@@ -22,6 +22,14 @@ export interface AuthEvents {
   password_reset: { userId: string };
   /** A user confirmed their email address through a mailed link. */
   email_verified: { userId: string };
+  /** A provider account was unlinked from a user. */
+  account_unlinked: { userId: string; provider: string };
+  /** A guest user was created. */
+  guest_created: { userId: string };
+  /** A guest signed up: the same user, no longer anonymous. */
+  guest_upgraded: { userId: string };
+  /** A guest signed in to an existing account; the guest was deleted after `onLinkAccount`. */
+  guest_merged: { userId: string; guestId: string };
   /** A session ended by sign-out. */
   logout: { userId: string };
   /** Tokens were issued to a user. */

@@ -1,4 +1,5 @@
 import type { Context } from 'koa';
+import type { LinkAccountArgs } from './anonymous.js';
 import type { AuthError } from './errors.js';
 import { Keyring, secretsFrom } from './keys/keyring.js';
 import { type Argon2Params, Argon2Hasher, type PasswordHasher } from './email/hasher.js';
@@ -124,6 +125,8 @@ export interface PortcullisOptions<User extends BaseUser = BaseUser> {
   ) => User | false | undefined | void | Promise<User | false | undefined | void>;
   /** Provider sign-in settings. */
   oauth?: OAuthOptions;
+  /** A guest signed in to an existing account: move the guest's data to `user` (the guest is deleted afterwards). */
+  onLinkAccount?: (args: LinkAccountArgs<User>) => void | Promise<void>;
   /** Where sign-in links and codes are mailed; email sign-in (`/auth/magic`, `/auth/otp`) is on only with a mailer. */
   mailer?: Mailer;
   /** Email sign-in settings. */
@@ -233,6 +236,7 @@ export interface ResolvedOptions<User extends BaseUser> {
   enableTestKit: boolean;
   providers: readonly OAuth2Provider[];
   onOAuthLogin: PortcullisOptions<User>['onOAuthLogin'];
+  onLinkAccount: PortcullisOptions<User>['onLinkAccount'];
   oauth: { errorPath: string; flowMs: number };
   mailer: Mailer | undefined;
   email: {
@@ -346,6 +350,7 @@ export function resolveOptions<User extends BaseUser>(
     enableTestKit: o.enableTestKit ?? false,
     providers: providersOption(o.providers),
     onOAuthLogin: o.onOAuthLogin,
+    onLinkAccount: o.onLinkAccount,
     oauth: {
       errorPath: pathOption(
         o.oauth?.errorPath ??

@@ -16,6 +16,7 @@ import {
 import { renderError } from './guards/render.js';
 import { EmailCore } from './email/service.js';
 import { OAuthService } from './oauth/service.js';
+import { RateLimits } from './ratelimit/limiter.js';
 import { type PortcullisOptions, resolveOptions } from './options.js';
 import { RequestAuth, authOf } from './request-auth.js';
 import {
@@ -105,6 +106,7 @@ export class Portcullis<User extends BaseUser = BaseUser> {
       events,
       oauth: undefined as unknown as OAuthService<User>,
       email: undefined as EmailCore<User> | undefined,
+      limits: new RateLimits(opts.rateLimits),
       ...coreHelpers(opts, deadlines),
     };
     core.oauth = new OAuthService<User>(core);

@@ -1,5 +1,6 @@
 import type { Context } from 'koa';
 import type { Core } from './core.js';
+import { createOrUpgrade, mergeGuest } from './anonymous.js';
 import { checkCsrf, isUnsafe } from './guards/csrf.js';
 import { AuthError, badRequest, isAuthError, storeUnavailable, unauthorized } from './errors.js';
 import type { LoadedToken } from './options.js';
@@ -198,10 +199,34 @@ export class RequestAuth<User extends BaseUser = BaseUser> {
     return email;
   }
 
+  /**
+   * Signs in as a guest: a new user with `anonymous: true` and a session. A later sign-in by
+   * any method upgrades the guest in place (same id), or, for an existing account, hands the
+   * guest to `onLinkAccount` and deletes it. Guests pass `@OptionalAuth`, and `@LoginRequired`
+   * only with `{ allowAnonymous: true }`. Rate-limited per IP.
+   */
+  async signInAnonymously(): Promise<User> {
+    const { core, ctx } = this;
+    if (isUnsafe(ctx.method)) checkCsrf(ctx, core.opts);
+    if (this.sessionUser) return this.sessionUser;
+    await core.limits.consume(ctx, 'guest');
+    const user = await createOrUpgrade(core, undefined, { anonymous: true } as unknown as Omit<
+      User,
+      'id'
+    >);
+    core.events.emit('guest_created', { userId: user.id });
+    await this.login(user, 'anonymous');
+    return user;
+  }
+
   /** Signs `user` in with a new session (the previous session id, if any, is dead). */
   async login(user: User, method = 'session'): Promise<void> {
     if (!user || typeof user.id !== 'string' || user.id === '') {
       throw new TypeError('ctx.login(user): user must have a string id');
+    }
+    const guest = this.sessionUser;
+    if (guest?.anonymous === true && guest.id !== user.id) {
+      await mergeGuest(this.core, this.ctx, guest, user);
     }
     const mark = await this.core.generations.current(user.id);
     this.session = await this.core.sessions.start(this.ctx, user.id, mark, this.session);

@@ -72,9 +72,11 @@ export class MagicLinks<User extends BaseUser> {
     const raw = await core.guarded(() => core.store.take(storeKey(core.opts.ring, 'magic', token)));
     if (raw === undefined) throw badRequest('link_invalid');
     const record = JSON.parse(raw) as MagicRecord;
-    const user = await userWithProvenEmail(core, record.e, this.email.settings.createUsers);
+    const auth = authOf<User>(ctx);
+    const { createUsers } = this.email.settings;
+    const user = await userWithProvenEmail(core, record.e, createUsers, auth.sessionUser);
     if (!user) throw badRequest('link_invalid');
-    await authOf<User>(ctx).login(user, 'magic_link');
+    await auth.login(user, 'magic_link');
     return record.r;
   }
 }

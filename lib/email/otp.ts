@@ -113,7 +113,8 @@ export class EmailCodes<User extends BaseUser> {
       secure: core.opts.session.secure,
       overwrite: true,
     });
-    const user = await userWithProvenEmail(core, to, email.settings.createUsers);
+    const guest = authOf<User>(ctx).sessionUser;
+    const user = await userWithProvenEmail(core, to, email.settings.createUsers, guest);
     if (!user) throw badRequest('code_invalid');
     await email.limits.reset('verify', to);
     await authOf<User>(ctx).login(user, 'email_code');

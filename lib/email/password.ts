@@ -1,4 +1,5 @@
 import type { Context } from 'koa';
+import { createOrUpgrade } from '../anonymous.js';
 import type { Core } from '../core.js';
 import { AuthError, badRequest, unauthorized } from '../errors.js';
 import { appOrigin } from '../guards/csrf.js';
@@ -48,7 +49,7 @@ export class Passwords<User extends BaseUser> {
     }
     const passwordHash = await this.hasher().hash(pw);
     const data = { email: to, emailVerified: false, passwordHash } as unknown as Omit<User, 'id'>;
-    const user = await core.guarded(() => users.create!(data));
+    const user = await createOrUpgrade(core, authOf<User>(ctx).sessionUser, data);
     core.events.emit('registered', { userId: user.id });
     await this.sendVerification(ctx, user.id, to);
     if (!this.settings.requireVerifiedEmail) await authOf<User>(ctx).login(user, 'password');

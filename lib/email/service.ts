@@ -1,7 +1,7 @@
 import type { Core } from '../core.js';
 import { AuthError } from '../errors.js';
 import type { ResolvedOptions } from '../options.js';
-import { RateLimits } from '../ratelimit/limiter.js';
+import type { RateLimits } from '../ratelimit/limiter.js';
 import type { BaseUser } from '../stores/types.js';
 import { MagicLinks } from './magic.js';
 import type { Mailer } from './mailer.js';
@@ -25,7 +25,7 @@ export class EmailCore<User extends BaseUser> {
     readonly mailer: Mailer,
   ) {
     this.settings = core.opts.email;
-    this.limits = new RateLimits(core.opts.rateLimits);
+    this.limits = core.limits;
     this.magic = new MagicLinks(core, this);
     this.otp = new EmailCodes(core, this);
     this.password = new Passwords(core, this);

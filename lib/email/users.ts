@@ -1,16 +1,19 @@
+import { createOrUpgrade } from '../anonymous.js';
 import type { Core } from '../core.js';
 import { AuthError } from '../errors.js';
 import type { BaseUser } from '../stores/types.js';
 
 /**
  * The user who proved they own `email` (by a link or a code): the existing one, now marked
- * verified; or, when `create` allows it, a new one with the email verified. Undefined when
+ * verified; or, when `create` allows it, a new one with the email verified (a signed-in guest
+ * is upgraded in place). Undefined when
  * there is none and none may be created.
  */
 export async function userWithProvenEmail<User extends BaseUser>(
   core: Core<User>,
   email: string,
   create: boolean,
+  guest?: User,
 ): Promise<User | undefined> {
   const { users } = core.opts;
   if (!users.findByEmail) {
@@ -25,11 +28,6 @@ export async function userWithProvenEmail<User extends BaseUser>(
     return (await core.guarded(() => users.update!(found.id, patch))) ?? found;
   }
   if (!create) return undefined;
-  if (!users.create) {
-    throw new AuthError('misconfigured', {
-      message: 'Creating users needs a UserStore with create.',
-    });
-  }
   const data = { email, emailVerified: true } as unknown as Omit<User, 'id'>;
-  return core.guarded(() => users.create!(data));
+  return createOrUpgrade(core, guest, data);
 }

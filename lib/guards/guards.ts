@@ -12,6 +12,8 @@ import type { TokenType } from '../tokens/service.js';
 export interface LoginRequiredOptions {
   /** Also accept `Authorization: Bearer <access token>`. @default false */
   allowBearer?: boolean;
+  /** Also let guests (`ctx.auth.signInAnonymously()`) through. @default false */
+  allowAnonymous?: boolean;
 }
 
 /** Options of `@TokenRequired` / `auth.tokenRequired()`. */
@@ -38,6 +40,7 @@ export function loginGuard<User extends BaseUser>(
     const auth = authOf<User>(ctx);
     let user = auth.sessionUser;
     if (!user && options.allowBearer && auth.hasBearer()) user = (await auth.bearer('access')).user;
+    if (user?.anonymous === true && !options.allowAnonymous) user = undefined; // a guest is not signed in
     if (!user) {
       if (prefersHtml(ctx)) {
         const returnTo = safeReturnTo(ctx.originalUrl, core.opts.defaultReturnTo);

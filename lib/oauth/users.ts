@@ -1,3 +1,4 @@
+import { createOrUpgrade } from '../anonymous.js';
 import type { Core } from '../core.js';
 import { AuthError } from '../errors.js';
 import type { OAuthLoginArgs } from '../options.js';
@@ -55,7 +56,7 @@ async function defaultUser<User extends BaseUser>(
   };
   const linked = await call(() => findByAccount.call(users, provider, profile.id));
   if (linked) return linked;
-  if (currentUser) return link(currentUser);
+  if (currentUser && currentUser.anonymous !== true) return link(currentUser);
   const email = profile.email?.trim().toLowerCase();
   if (email && users.findByEmail) {
     const existing = await call(() => users.findByEmail!(email));
@@ -69,6 +70,7 @@ async function defaultUser<User extends BaseUser>(
     ...(profile.name !== undefined ? { name: profile.name } : {}),
     ...(profile.picture !== undefined ? { picture: profile.picture } : {}),
   } as unknown as Omit<User, 'id'>;
-  const user = await call(() => create.call(users, data));
+  // a guest signing up keeps its id (upgraded in place); anyone else gets a new user
+  const user = await createOrUpgrade(core, currentUser, data);
   return link(user);
 }

@@ -9,7 +9,7 @@ export interface Limit {
 }
 
 /** The actions that are limited, each per client IP and per account (email). */
-export type LimitedAction = 'login' | 'verify' | 'send';
+export type LimitedAction = 'login' | 'verify' | 'send' | 'guest';
 
 /** Limits per action; `false` turns them all off (not in production). */
 export type RateLimitOptions = Partial<
@@ -23,6 +23,8 @@ const DEFAULTS: Record<LimitedAction, { perIp: Limit; perAccount: Limit }> = {
   verify: { perIp: { points: 50, duration: 900 }, perAccount: { points: 10, duration: 900 } },
   // mails sent (magic links, codes, resets, verification)
   send: { perIp: { points: 20, duration: 900 }, perAccount: { points: 5, duration: 900 } },
+  // guest users created (per IP only)
+  guest: { perIp: { points: 30, duration: 900 }, perAccount: { points: 1, duration: 1 } },
 };
 
 /**

@@ -7,6 +7,7 @@ import { booleanField, isFormPost, readFields, stringField } from '../http/body.
 import { safeReturnTo } from '../http/return-to.js';
 import { authOf } from '../request-auth.js';
 import type { BaseUser } from '../stores/types.js';
+import { mountAccountRoutes } from './account-routes.js';
 import { chain } from './compose.js';
 import { mountEmailRoutes, mountPasswordRoutes } from './email-routes.js';
 import { loginPageFallback, mountErrorPage, mountOAuthRoutes } from './oauth-routes.js';
@@ -44,6 +45,8 @@ export function authRoutes<User extends BaseUser>(core: Core<User>): Middleware 
     ctx.set('Cache-Control', 'no-store');
     ctx.body = { ok: true };
   });
+
+  mountAccountRoutes(core, router);
 
   router.get('/sessions', async (ctx: Context) => {
     ctx.set('Cache-Control', 'no-store');

@@ -31,6 +31,8 @@ export interface BaseUser {
   email?: string | undefined;
   /** True once the user proved they own `email` (a provider that verifies it, or a mailed link). */
   emailVerified?: boolean | undefined;
+  /** True for a guest from `ctx.auth.signInAnonymously()`, until a sign-in upgrades it. */
+  anonymous?: boolean | undefined;
   /** Role names checked by `@Roles(...)`. */
   roles?: readonly string[] | undefined;
 }

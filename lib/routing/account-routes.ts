@@ -1,0 +1,78 @@
+import type Router from '@koa/router';
+import type { Context } from 'koa';
+import type { Core } from '../core.js';
+import { AuthError, unauthorized } from '../errors.js';
+import { authOf } from '../request-auth.js';
+import type { BaseUser } from '../stores/types.js';
+
+/** One way a user can sign in. */
+export interface SignInMethod {
+  /** `provider` (with its name), `password`, `email` (links and codes), `passkey` (with a count). */
+  type: 'provider' | 'password' | 'email' | 'passkey';
+  provider?: string;
+  email?: string;
+  count?: number;
+}
+
+/** The ways `user` can sign in today. */
+export async function methodsOf<User extends BaseUser>(
+  core: Core<User>,
+  user: User,
+): Promise<SignInMethod[]> {
+  const { users } = core.opts;
+  const out: SignInMethod[] = [];
+  const accounts = users.accountsOf ? await core.guarded(() => users.accountsOf!(user.id)) : [];
+  for (const a of accounts)
+    out.push({ type: 'provider', provider: a.provider, ...(a.email ? { email: a.email } : {}) });
+  if (typeof (user as { passwordHash?: unknown }).passwordHash === 'string')
+    out.push({ type: 'password' });
+  if (core.email && user.email && user.emailVerified === true)
+    out.push({ type: 'email', email: user.email });
+  const passkeys = (users as { passkeysOf?: (id: string) => Promise<unknown[]> }).passkeysOf;
+  if (passkeys) {
+    const list = await core.guarded(() => passkeys.call(users, user.id));
+    if (list.length > 0) out.push({ type: 'passkey', count: list.length });
+  }
+  return out;
+}
+
+/**
+ * Guests and linked sign-in methods (under the prefix):
+ * - `POST /anonymous` -> signs in as a guest (or answers the user already signed in);
+ * - `GET /accounts` -> the signed-in user's sign-in methods;
+ * - `DELETE /accounts/:provider` -> unlinks a provider, never the last way in (409 `last_sign_in_method`).
+ */
+export function mountAccountRoutes<User extends BaseUser>(core: Core<User>, router: Router): void {
+  router.post('/anonymous', async (ctx: Context) => {
+    const user = await authOf<User>(ctx).signInAnonymously();
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = { user: core.opts.publicUser(user) };
+  });
+
+  router.get('/accounts', async (ctx: Context) => {
+    const user = signedIn(ctx);
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = { methods: await methodsOf(core, user) };
+  });
+
+  router.delete('/accounts/:provider', async (ctx: Context) => {
+    const user = signedIn(ctx);
+    const provider = String((ctx.params as { provider: string }).provider);
+    const methods = await methodsOf(core, user);
+    if (!methods.some((m) => m.type === 'provider' && m.provider === provider)) {
+      ctx.status = 404;
+      ctx.body = { error: { code: 'invalid_request', message: 'No such linked provider.' } };
+      return;
+    }
+    if (methods.length <= 1) throw new AuthError('last_sign_in_method');
+    await core.guarded(() => core.opts.users.unlinkAccount!(user.id, provider));
+    core.events.emit('account_unlinked', { userId: user.id, provider });
+    ctx.body = { ok: true };
+  });
+
+  function signedIn(ctx: Context): User {
+    const user = authOf<User>(ctx).sessionUser;
+    if (!user || user.anonymous === true) throw unauthorized('login_required');
+    return user;
+  }
+}
