@@ -83,16 +83,20 @@ export class Passwords<User extends BaseUser> {
     return user;
   }
 
-  /** Changes the signed-in user's password (the current one required); every other session and token ends. */
+  /**
+   * Changes the signed-in user's password (the current one required), or adds one to an
+   * account that has none (linking email + password to it); every other session and token ends.
+   */
   async change(ctx: Context, current: unknown, next: unknown): Promise<void> {
     const { core } = this;
     const auth = authOf<User>(ctx);
     const user = auth.sessionUser as (User & WithHash) | undefined;
-    if (!user) throw unauthorized('login_required');
-    const pw = await this.received(current);
+    if (!user || user.anonymous === true) throw unauthorized('login_required');
     await this.email.limits.consume(ctx, 'login', user.id);
+    // a user without a password (signed up with a provider or a link) adds one: nothing to check
+    const hasOne = typeof user.passwordHash === 'string';
     const ok =
-      typeof user.passwordHash === 'string' && (await this.hasher().verify(user.passwordHash, pw));
+      !hasOne || (await this.hasher().verify(user.passwordHash!, await this.received(current)));
     if (!ok) {
       core.events.emit('login_failed', { method: 'password', code: 'credentials_invalid' });
       throw unauthorized('credentials_invalid');

@@ -202,3 +202,48 @@ describe('a guest signing in with a provider, and linked sign-in methods (/auth/
     }
   });
 });
+
+describe('linking email + password to an account that signed up without one', function () {
+  this.timeout(20000);
+  it('adds a password without asking for a current one; the email then signs in with it', async () => {
+    const mailer = new MemoryMailer();
+    const users = new MemoryUserStore<User>();
+    const auth = new Portcullis<User>({ secret: secretA, users, mailer });
+    const app = new Koa();
+    app.use(auth.middleware());
+    app.use(auth.routes());
+    const server = await listen(app);
+    try {
+      const b = new Browser();
+      const post = (path: string, json: unknown, browser = b) =>
+        browser.request(`${server.url}${path}`, {
+          json,
+          headers: { accept: 'application/json', origin: server.url },
+        });
+      await post('/auth/magic', { email: 'linker@example.com' });
+      const token = /token=([A-Za-z0-9_-]+)/.exec(mailer.last('linker@example.com')!.text)![1];
+      await post('/auth/magic/callback', { token });
+      const set = await post('/auth/password/change', { newPassword: 'linked-passphrase-9' });
+      expect(set.status, set.body).to.equal(200);
+      const methods = JSON.parse(
+        (
+          await b.request(`${server.url}/auth/accounts`, {
+            headers: { accept: 'application/json' },
+          })
+        ).body,
+      ).methods as Array<{ type: string }>;
+      expect(methods.map((m) => m.type)).to.deep.equal(['password', 'email']);
+      const login = await post(
+        '/auth/password/login',
+        { email: 'linker@example.com', password: 'linked-passphrase-9' },
+        new Browser(),
+      );
+      expect(login.status).to.equal(200);
+      // now that it has one, changing it needs it
+      const again = await post('/auth/password/change', { newPassword: 'another-passphrase-9' });
+      expect(again.status).to.equal(400);
+    } finally {
+      await server.close();
+    }
+  });
+});
