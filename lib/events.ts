@@ -44,6 +44,10 @@ export interface AuthEvents {
   signed_out_everywhere: { userId: string };
   /** `isUserValid` refused a signed-in user; their session was ended. */
   user_rejected: { userId: string };
+  /** A signed-in user registered a passkey (`passkeyId`: its credential id). */
+  passkey_added: { userId: string; passkeyId: string };
+  /** A user removed one of their passkeys. */
+  passkey_removed: { userId: string; passkeyId: string };
 }
 
 /** An event's name. */

@@ -6,6 +6,11 @@ import { type Argon2Params, Argon2Hasher, type PasswordHasher } from './email/ha
 import type { Mailer } from './email/mailer.js';
 import { defaultTemplates, type Templates } from './email/templates.js';
 import type { OAuth2Provider } from './oauth/provider.js';
+import {
+  type PasskeyOptions,
+  type ResolvedPasskeyOptions,
+  passkeyOptions,
+} from './passkeys/options.js';
 import type { RateLimitOptions } from './ratelimit/limiter.js';
 import type { Profile, ProviderTokens } from './oauth/types.js';
 import { MemoryStore } from './stores/memory-store.js';
@@ -135,6 +140,8 @@ export interface PortcullisOptions<User extends BaseUser = BaseUser> {
   rateLimits?: RateLimitOptions | false;
   /** Email + password accounts (on with a mailer). */
   password?: PasswordOptions;
+  /** Passkeys (WebAuthn): RP name, RP ID, origins, user verification, timeout. */
+  passkeys?: PasskeyOptions;
 }
 
 /** Email + password accounts. */
@@ -248,6 +255,7 @@ export interface ResolvedOptions<User extends BaseUser> {
     createUsers: boolean;
   };
   rateLimits: RateLimitOptions | false;
+  passkeys: ResolvedPasskeyOptions;
   password: {
     minLength: number;
     maxLength: number;
@@ -370,6 +378,7 @@ export function resolveOptions<User extends BaseUser>(
     },
     rateLimits: rateLimitsOption(o.rateLimits, production),
     password: passwordOption(o.password),
+    passkeys: passkeyOptions(o.passkeys, baseOrigin),
   };
 }
 

@@ -16,6 +16,7 @@ import {
 import { renderError } from './guards/render.js';
 import { EmailCore } from './email/service.js';
 import { OAuthService } from './oauth/service.js';
+import { PasskeyService } from './passkeys/service.js';
 import { RateLimits } from './ratelimit/limiter.js';
 import { type PortcullisOptions, resolveOptions } from './options.js';
 import { RequestAuth, authOf } from './request-auth.js';
@@ -106,10 +107,12 @@ export class Portcullis<User extends BaseUser = BaseUser> {
       events,
       oauth: undefined as unknown as OAuthService<User>,
       email: undefined as EmailCore<User> | undefined,
+      passkeys: undefined as unknown as PasskeyService<User>,
       limits: new RateLimits(opts.rateLimits),
       ...coreHelpers(opts, deadlines),
     };
     core.oauth = new OAuthService<User>(core);
+    core.passkeys = new PasskeyService<User>(core);
     if (opts.mailer) core.email = new EmailCore<User>(core, opts.mailer);
     this.core = core;
     this.tokens = {

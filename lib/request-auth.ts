@@ -11,6 +11,7 @@ import { withChallenge } from './tokens/challenge.js';
 import { type BearerSource, hasHeader, readBearer } from './tokens/header.js';
 import type { IssueOptions, IssuedTokens, TokenType } from './tokens/service.js';
 import type { LoginUrlOptions } from './oauth/service.js';
+import type { RequestPasskeys } from './passkeys/service.js';
 
 /** The token calls available on `ctx.auth.tokens`. */
 export interface RequestTokens<User extends BaseUser> {
@@ -146,6 +147,14 @@ export class RequestAuth<User extends BaseUser = BaseUser> {
    */
   providerToken(provider: string): Promise<string | undefined> {
     return this.core.oauth.providerToken(this.ctx, provider);
+  }
+
+  /**
+   * Passkeys: `registrationOptions()` / `register(response)` (signed in), `loginOptions()` /
+   * `login(response)`, `list()`, `rename(id, name)`, `remove(id)`.
+   */
+  get passkeys(): RequestPasskeys<User> {
+    return this.core.passkeys.forRequest(this.ctx);
   }
 
   /** Magic links: `send(email, { returnTo? })` mails a single-use sign-in link. */

@@ -11,6 +11,7 @@ import { mountAccountRoutes } from './account-routes.js';
 import { chain } from './compose.js';
 import { mountEmailRoutes, mountPasswordRoutes } from './email-routes.js';
 import { loginPageFallback, mountErrorPage, mountOAuthRoutes } from './oauth-routes.js';
+import { mountPasskeyRoutes } from './passkey-routes.js';
 
 /**
  * The `/auth/*` routes of the core:
@@ -85,6 +86,7 @@ export function authRoutes<User extends BaseUser>(core: Core<User>): Middleware 
     mountPasswordRoutes(core, core.email, router);
   }
   if (core.oauth.enabled) mountOAuthRoutes(core, router);
+  if (core.passkeys.enabled) mountPasskeyRoutes(core, router);
   if (core.email || core.oauth.enabled) mountErrorPage(core, router);
 
   const routes = chain(

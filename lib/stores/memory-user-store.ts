@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { BaseUser, LinkedAccount, UserStore } from './types.js';
+import type { Passkey, PasskeyPatch } from '../passkeys/types.js';
 
 /**
  * A {@link UserStore} in memory, for development and tests. Emails are unique
@@ -16,6 +17,7 @@ export class MemoryUserStore<User extends BaseUser = BaseUser> implements UserSt
   private readonly idByEmail = new Map<string, string>();
   private readonly idByAccount = new Map<string, string>();
   private readonly accounts = new Map<string, LinkedAccount[]>();
+  private readonly passkeys = new Map<string, Passkey>();
 
   /** Marks this store as in-process, so no timeout race is needed around its calls. */
   readonly local = true;
@@ -66,6 +68,7 @@ export class MemoryUserStore<User extends BaseUser = BaseUser> implements UserSt
     for (const a of this.accounts.get(id) ?? [])
       this.idByAccount.delete(accountKey(a.provider, a.subject));
     this.accounts.delete(id);
+    for (const p of [...this.passkeys.values()]) if (p.userId === id) this.passkeys.delete(p.id);
     this.byId.delete(id);
     return Promise.resolve();
   }
@@ -108,6 +111,48 @@ export class MemoryUserStore<User extends BaseUser = BaseUser> implements UserSt
   accountsOf(userId: string): Promise<LinkedAccount[]> {
     return Promise.resolve((this.accounts.get(userId) ?? []).map((a) => ({ ...a })));
   }
+
+  passkeysOf(userId: string): Promise<Passkey[]> {
+    const mine = [...this.passkeys.values()].filter((p) => p.userId === userId);
+    return Promise.resolve(mine.map(copyPasskey));
+  }
+
+  findPasskey(credentialId: string): Promise<Passkey | undefined> {
+    const p = this.passkeys.get(credentialId);
+    return Promise.resolve(p && copyPasskey(p));
+  }
+
+  savePasskey(userId: string, passkey: Passkey): Promise<void> {
+    if (!this.byId.has(userId))
+      return Promise.reject(new Error(`MemoryUserStore: no user ${userId}`));
+    if (this.passkeys.has(passkey.id))
+      return Promise.reject(new Error('MemoryUserStore: this passkey is registered already'));
+    this.passkeys.set(passkey.id, copyPasskey({ ...passkey, userId }));
+    return Promise.resolve();
+  }
+
+  updatePasskey(
+    userId: string,
+    credentialId: string,
+    patch: PasskeyPatch,
+  ): Promise<Passkey | undefined> {
+    const p = this.passkeys.get(credentialId);
+    if (!p || p.userId !== userId) return Promise.resolve(undefined);
+    const updated = copyPasskey({ ...p, ...patch, id: p.id, userId });
+    this.passkeys.set(p.id, updated);
+    return Promise.resolve(copyPasskey(updated));
+  }
+
+  deletePasskey(userId: string, credentialId: string): Promise<boolean> {
+    const p = this.passkeys.get(credentialId);
+    if (!p || p.userId !== userId) return Promise.resolve(false);
+    this.passkeys.delete(credentialId);
+    return Promise.resolve(true);
+  }
+}
+
+function copyPasskey(p: Passkey): Passkey {
+  return { ...p, transports: p.transports && [...p.transports] };
 }
 
 function accountKey(provider: string, subject: string): string {

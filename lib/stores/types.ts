@@ -1,3 +1,5 @@
+import type { Passkey, PasskeyPatch } from '../passkeys/types.js';
+
 /**
  * Short-lived server-side state: single-use tokens, refresh-token families, counters, the
  * session registry. Values are strings (JSON where structured) so every back-end maps directly.
@@ -72,6 +74,20 @@ export interface UserStore<User extends BaseUser = BaseUser> {
   unlinkAccount?(userId: string, provider: string): Promise<void>;
   /** The provider accounts linked to a user. */
   accountsOf?(userId: string): Promise<LinkedAccount[]>;
+  /** The passkeys of a user (passkeys are on when a store has all five passkey methods). */
+  passkeysOf?(userId: string): Promise<Passkey[]>;
+  /** The passkey with this credential id, of whichever user, or undefined. */
+  findPasskey?(credentialId: string): Promise<Passkey | undefined>;
+  /** Saves a new passkey of `userId`; rejects when its credential id is taken. */
+  savePasskey?(userId: string, passkey: Passkey): Promise<void>;
+  /** Changes some fields of a passkey of `userId`; the updated passkey, or undefined when none. */
+  updatePasskey?(
+    userId: string,
+    credentialId: string,
+    patch: PasskeyPatch,
+  ): Promise<Passkey | undefined>;
+  /** Deletes a passkey of `userId`; false when the user has no such passkey. */
+  deletePasskey?(userId: string, credentialId: string): Promise<boolean>;
   /** Releases connections. */
   close?(): Promise<void>;
 }
