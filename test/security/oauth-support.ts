@@ -8,6 +8,7 @@ import { generateKeyPair, SignJWT, type JWTPayload } from 'jose';
 import { OIDC } from '../../lib/providers.js';
 import { type OAuthApp, startApp } from '../oauth/support/app.js';
 import { Browser, type Step } from '../oauth/support/browser.js';
+import { expectSignInFailed } from '../oauth/support/expect.js';
 import { type Fake, type IssuedCode, startFake } from '../oauth/support/fake.js';
 import type { PortcullisOptions } from '../../lib/index.js';
 import type { OAuthUser } from '../oauth/support/app.js';
@@ -209,10 +210,7 @@ export async function expectFailed(
   code: string,
 ): Promise<void> {
   expect(step.status, step.body).to.equal(302);
-  expect(step.location!.pathname).to.equal('/auth/error');
-  expect(step.location!.searchParams.get('error')).to.equal(code);
-  const me = await browser.request(`${r.app.url}/me`, { headers: { accept: 'application/json' } });
-  expect(me.status).to.equal(401);
+  await expectSignInFailed(r.app.url, browser, step, code);
 }
 
 /** The flow cookie's Set-Cookie in a step clears it. */

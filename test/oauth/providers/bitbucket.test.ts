@@ -3,6 +3,7 @@ import { Bitbucket } from '../../../lib/oauth/providers/bitbucket.js';
 import type { Profile, ProviderTokens } from '../../../lib/providers.js';
 import { type OAuthApp, startApp } from '../support/app.js';
 import { Browser } from '../support/browser.js';
+import { expectSignInFailed } from '../support/expect.js';
 import { type Fake, type Recorded, startFake } from '../support/fake.js';
 
 const CLIENT = { clientId: 'bb-key', clientSecret: 'bb-secret-0123456789' };
@@ -179,9 +180,7 @@ describe('Bitbucket provider', () => {
     const back = fake.authorize(start.location!);
     back.searchParams.set('code', 'not-a-code');
     const done = await browser.request(back);
-    expect(done.location!.pathname).to.equal('/auth/error');
-    expect(done.location!.searchParams.get('error')).to.equal('provider_error');
-    expect((await browser.request(`${app.url}/me`)).status).to.equal(401);
+    await expectSignInFailed(app.url, browser, done, 'provider_error');
   });
 
   it('refreshes the expired access token with the refresh token (Basic auth)', async () => {

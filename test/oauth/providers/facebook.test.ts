@@ -3,6 +3,7 @@ import type { Profile } from '../../../lib/oauth/types.js';
 import { Facebook } from '../../../lib/oauth/providers/facebook.js';
 import { type OAuthApp, startApp } from '../support/app.js';
 import { Browser } from '../support/browser.js';
+import { expectSignInFailed } from '../support/expect.js';
 import { type Fake, startFake } from '../support/fake.js';
 
 const CLIENT = { clientId: 'fb-app-1234', clientSecret: 'fb-secret-0123456789' };
@@ -149,9 +150,7 @@ describe('Facebook provider', () => {
     const back = fake.authorize(start.location!);
     back.searchParams.set('code', 'already-used');
     const done = await browser.request(back);
-    expect(done.location!.pathname).to.equal('/auth/error');
-    expect(done.location!.searchParams.get('error')).to.equal('provider_error');
-    expect((await browser.request(`${app.url}/me`)).status).to.equal(401);
+    await expectSignInFailed(app.url, browser, done, 'provider_error');
     expect(seen).to.equal(undefined);
     // read as a standard error response (not refused as an unexpected body)
     const log = app.logger.records.filter((r) => r.record.event === 'oauth_failed').at(-1)!;

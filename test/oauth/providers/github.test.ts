@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { GitHub } from '../../../lib/oauth/providers/github.js';
 import { type OAuthApp, startApp } from '../support/app.js';
 import { Browser } from '../support/browser.js';
+import { expectSignInFailed } from '../support/expect.js';
 import { type Fake, startFake } from '../support/fake.js';
 
 const CLIENT = { clientId: 'gh-client', clientSecret: 'gh-secret-0123456789' };
@@ -138,9 +139,7 @@ describe('GitHub provider', () => {
     const back = fake.authorize(start.location!);
     back.searchParams.set('code', 'not-a-code');
     const done = await browser.request(back);
-    expect(done.location!.pathname).to.equal('/auth/error');
-    expect(done.location!.searchParams.get('error')).to.equal('provider_error');
-    expect((await browser.request(`${app.url}/me`)).status).to.equal(401);
+    await expectSignInFailed(app.url, browser, done, 'provider_error');
   });
 
   it('revokes the token through DELETE /applications/{client_id}/token at sign-out', async () => {

@@ -3,6 +3,7 @@ import { GitLab } from '../../../lib/oauth/providers/gitlab.js';
 import type { Profile } from '../../../lib/providers.js';
 import { type OAuthApp, startApp } from '../support/app.js';
 import { Browser } from '../support/browser.js';
+import { expectSignInFailed } from '../support/expect.js';
 import { type Fake, startFake } from '../support/fake.js';
 
 const CLIENT = { clientId: 'gl-app-id', clientSecret: 'gl-secret-0123456789' };
@@ -210,9 +211,7 @@ describe('GitLab provider', () => {
     info = { ...info, sub: '7654321' };
     const browser = new Browser();
     const done = await signIn(browser);
-    expect(done.location!.pathname).to.equal('/auth/error');
-    expect(done.location!.searchParams.get('error')).to.equal('provider_error');
-    expect((await browser.request(`${app.url}/me`)).status).to.equal(401);
+    await expectSignInFailed(app.url, browser, done, 'provider_error');
   });
 
   it('ends on provider_error with no session when GitLab refuses the code (invalid_grant)', async () => {

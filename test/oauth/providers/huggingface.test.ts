@@ -3,6 +3,7 @@ import type { Profile } from '../../../lib/providers.js';
 import { HuggingFace } from '../../../lib/oauth/providers/huggingface.js';
 import { type OAuthApp, startApp } from '../support/app.js';
 import { Browser } from '../support/browser.js';
+import { expectSignInFailed } from '../support/expect.js';
 import { type Fake, startFake } from '../support/fake.js';
 
 const ISSUER = 'https://huggingface.co';
@@ -183,9 +184,7 @@ describe('HuggingFace provider', () => {
     const back = fake.authorize(start.location!);
     back.searchParams.set('code', 'not-a-code');
     const done = await browser.request(back);
-    expect(done.location!.pathname).to.equal('/auth/error');
-    expect(done.location!.searchParams.get('error')).to.equal('provider_error');
-    expect((await browser.request(`${app.url}/me`)).status).to.equal(401);
+    await expectSignInFailed(app.url, browser, done, 'provider_error');
     expect(profiles).to.have.length(0);
   });
 

@@ -2,7 +2,8 @@ import { expect } from 'chai';
 import type { Profile } from '../../../lib/providers.js';
 import { Slack } from '../../../lib/oauth/providers/slack.js';
 import { type OAuthApp, startApp } from '../support/app.js';
-import { Browser } from '../support/browser.js';
+import { Browser, type Step } from '../support/browser.js';
+import { expectSignInFailed } from '../support/expect.js';
 import { type Fake, startFake } from '../support/fake.js';
 
 const ISSUER = 'https://slack.com';
@@ -121,10 +122,8 @@ describe('Slack provider', () => {
   }
   const tokenCall = () =>
     fake.requests.filter((r) => r.path === '/api/openid.connect.token').at(-1)!;
-  const expectError = async (browser: Browser, step: { location: URL | undefined }) => {
-    expect(step.location!.pathname).to.equal('/auth/error');
-    expect(step.location!.searchParams.get('error')).to.equal('provider_error');
-    expect((await browser.request(`${app.url}/me`)).status).to.equal(401);
+  const expectError = async (browser: Browser, step: Step) => {
+    await expectSignInFailed(app.url, browser, step, 'provider_error');
   };
 
   it('sends the documented authorization request (scopes, state, nonce; PKCE kept)', async () => {

@@ -3,6 +3,7 @@ import type { Profile, ProviderTokens } from '../../../lib/oauth/types.js';
 import { VK } from '../../../lib/oauth/providers/vk.js';
 import { type OAuthApp, startApp } from '../support/app.js';
 import { Browser } from '../support/browser.js';
+import { expectSignInFailed } from '../support/expect.js';
 import { type Fake, type Recorded, startFake } from '../support/fake.js';
 
 const CLIENT_ID = '51234567';
@@ -163,9 +164,7 @@ describe('VK provider', () => {
   it('ends on the error path when VK refuses the code exchange (wrong device_id)', async () => {
     const browser = new Browser();
     const done = await signIn(browser, { device_id: 'another-device' });
-    expect(done.location!.pathname).to.equal('/auth/error');
-    expect(done.location!.searchParams.get('error')).to.equal('provider_error');
-    expect((await browser.request(`${app.url}/me`)).status).to.equal(401);
+    await expectSignInFailed(app.url, browser, done, 'provider_error');
     expect(last('/oauth2/auth').form.get('device_id')).to.equal('another-device');
     expect(seen).to.equal(undefined);
   });

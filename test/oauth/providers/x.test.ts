@@ -3,6 +3,7 @@ import type { Profile } from '../../../lib/oauth/types.js';
 import { Twitter, X } from '../../../lib/oauth/providers/x.js';
 import { type OAuthApp, startApp } from '../support/app.js';
 import { Browser } from '../support/browser.js';
+import { expectSignInFailed } from '../support/expect.js';
 import { type Fake, type Recorded, startFake } from '../support/fake.js';
 
 const CLIENT = { clientId: 'x-client', clientSecret: 'x-secret-0123456789' };
@@ -193,9 +194,7 @@ describe('X provider', () => {
   it('is refused with unauthorized_client when a confidential client sends its secret in the body', async () => {
     const browser = new Browser();
     const done = await signIn(browser, 'x-post');
-    expect(done.location!.pathname).to.equal('/auth/error');
-    expect(done.location!.searchParams.get('error')).to.equal('provider_error');
-    expect((await browser.request(`${app.url}/me`)).status).to.equal(401);
+    await expectSignInFailed(app.url, browser, done, 'provider_error');
     const token = last('/2/oauth2/token');
     expect(token.headers.authorization).to.equal(undefined);
     expect(token.form.get('client_secret')).to.equal(CLIENT.clientSecret);
