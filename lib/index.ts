@@ -46,7 +46,20 @@ export type { ControllerLike, ControllersOptions } from './routing/controllers.j
 export { MemoryStore } from './stores/memory-store.js';
 export type { MemoryStoreOptions } from './stores/memory-store.js';
 export { MemoryUserStore } from './stores/memory-user-store.js';
-export type { Store, UserStore, BaseUser, LinkedAccount } from './stores/types.js';
+export { RedisStore } from './stores/redis-store.js';
+export type { RedisStoreOptions, RedisClientLike } from './stores/redis-store.js';
+export { SqliteStore } from './stores/sqlite-store.js';
+export type { SqliteStoreOptions, SqliteDatabaseLike } from './stores/sqlite-store.js';
+export type {
+  Store,
+  UserStore,
+  BaseUser,
+  LinkedAccount,
+  UniqueField,
+  RevisionFeed,
+  RateLimiterSpec,
+} from './stores/types.js';
+export { UniqueViolation, isUniqueViolation } from './stores/types.js';
 export type { PasskeyOptions } from './passkeys/options.js';
 export type { Passkey, PasskeyPatch, PasskeyInfo } from './passkeys/types.js';
 export type { RequestPasskeys } from './passkeys/service.js';

@@ -108,7 +108,7 @@ export class Portcullis<User extends BaseUser = BaseUser> {
       oauth: undefined as unknown as OAuthService<User>,
       email: undefined as EmailCore<User> | undefined,
       passkeys: undefined as unknown as PasskeyService<User>,
-      limits: new RateLimits(opts.rateLimits),
+      limits: new RateLimits(opts.rateLimits, opts.store, deadlines),
       ...coreHelpers(opts, deadlines),
     };
     core.oauth = new OAuthService<User>(core);

@@ -1,6 +1,8 @@
 import type { Context } from 'koa';
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import { RateLimiterMemory, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { AuthError, storeUnavailable } from '../errors.js';
+import type { Deadlines } from '../stores/guarded.js';
+import type { Store } from '../stores/types.js';
 
 /** A limit: `points` attempts per `duration` seconds. */
 export interface Limit {
@@ -28,16 +30,22 @@ const DEFAULTS: Record<LimitedAction, { perIp: Limit; perAccount: Limit }> = {
 };
 
 /**
- * Brute-force limits on `rate-limiter-flexible` (in memory; a shared back-end comes with the
- * stores): each action is counted per client IP (`ctx.ip`, which trusts `X-Forwarded-For`
+ * Brute-force limits on `rate-limiter-flexible`, counted in the Store's back-end when it has
+ * one (`store.rateLimiter`: Redis, SQLite), so every instance counts together; else in this
+ * process's memory. A back-end that fails or does not answer within `storeTimeout` makes the
+ * check fail closed (503 `store_unavailable`). Each action is counted per client IP (`ctx.ip`, which trusts `X-Forwarded-For`
  * only when `app.proxy` is set) and per account. Past a limit: 429 `rate_limited` with
  * `Retry-After`. Windows are fixed and short, so an attacker can slow a victim's account down
  * but never lock it for good.
  */
 export class RateLimits {
-  private readonly limiters = new Map<string, RateLimiterMemory>();
+  private readonly limiters = new Map<string, RateLimiterAbstract>();
 
-  constructor(options: RateLimitOptions | false = {}) {
+  constructor(
+    options: RateLimitOptions | false = {},
+    store?: Store,
+    private readonly deadlines?: Deadlines,
+  ) {
     if (options === false) return;
     for (const action of Object.keys(DEFAULTS) as LimitedAction[]) {
       const chosen = { ...DEFAULTS[action], ...options[action] };
@@ -48,9 +56,10 @@ export class RateLimits {
             `Portcullis: rateLimits.${action}.${scope} needs positive points and duration`,
           );
         }
+        const spec = { keyPrefix: `rl:${action}.${scope}`, points, duration };
         this.limiters.set(
           `${action}.${scope}`,
-          new RateLimiterMemory({ keyPrefix: `${action}.${scope}`, points, duration }),
+          store?.rateLimiter ? store.rateLimiter(spec) : new RateLimiterMemory(spec),
         );
       }
     }
@@ -65,19 +74,28 @@ export class RateLimits {
 
   /** Forgets the account's count for `action` (after a successful sign-in). */
   async reset(action: LimitedAction, account: string): Promise<void> {
-    await this.limiters.get(`${action}.perAccount`)?.delete(account);
+    const limiter = this.limiters.get(`${action}.perAccount`);
+    if (limiter) await this.guard(() => limiter.delete(account));
   }
 
   private async take(name: string, key: string): Promise<void> {
     const limiter = this.limiters.get(name)!;
-    try {
-      await limiter.consume(key);
-    } catch (err) {
-      if (err instanceof RateLimiterRes) {
-        const seconds = Math.max(1, Math.ceil(err.msBeforeNext / 1000));
-        throw new AuthError('rate_limited', { headers: { 'Retry-After': String(seconds) } });
-      }
-      throw storeUnavailable(err);
+    // past the limit, consume() rejects with a RateLimiterRes: an answer, not a failure
+    const refused = await this.guard(() =>
+      limiter.consume(key).then(
+        () => undefined,
+        (err: unknown) => (err instanceof RateLimiterRes ? err : Promise.reject(err)),
+      ),
+    );
+    if (refused) {
+      const seconds = Math.max(1, Math.ceil(refused.msBeforeNext / 1000));
+      throw new AuthError('rate_limited', { headers: { 'Retry-After': String(seconds) } });
     }
+  }
+
+  /** The call, within `storeTimeout` when there are deadlines. */
+  private guard<T>(work: () => Promise<T>): Promise<T> {
+    if (this.deadlines) return Promise.resolve(this.deadlines.run(work));
+    return work().catch((err: unknown) => Promise.reject(storeUnavailable(err)));
   }
 }

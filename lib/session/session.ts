@@ -5,7 +5,7 @@ import createSession from 'koa-session';
 import { AuthError } from '../errors.js';
 import type { Keyring } from '../keys/keyring.js';
 import type { ResolvedOptions } from '../options.js';
-import type { BaseUser, Store } from '../stores/types.js';
+import type { BaseUser, RevisionFeed, Store } from '../stores/types.js';
 import { BoundedCache } from '../util/bounded-cache.js';
 import { randomToken } from '../util/encoding.js';
 import { bumpRevision, revisionOf } from '../stores/revision.js';
@@ -84,7 +84,7 @@ type Touchable = Context & { [TOUCHED]?: true };
 export class SessionManager {
   private readonly perApp = new WeakMap<Koa, Middleware>();
   private readonly cache: BoundedCache<Opened>;
-  private readonly revision: { n: number } | undefined;
+  private readonly revision: RevisionFeed | undefined;
 
   constructor(
     private readonly ring: Keyring,
@@ -100,12 +100,13 @@ export class SessionManager {
    * when the store is remote and every request must read it.
    */
   revisionNow(): number | undefined {
-    return this.revision?.n;
+    return this.revision?.current();
   }
 
   /** True when `opened` was found live at the current revision: nothing revoked since. */
   isKnownLive(opened: Opened): boolean {
-    return this.revision !== undefined && opened.live === this.revision.n;
+    const now = this.revision?.current();
+    return now !== undefined && opened.live === now;
   }
 
   /** Installs koa-session on the app once (with our codec and cookie jar); per request it costs nothing. */
@@ -229,7 +230,8 @@ export class SessionManager {
         at: rec.c,
       });
     }
-    if (live.length !== ids.length) await this.setIds(userId, live);
+    const dead = ids.filter((sid) => !live.includes(sid));
+    if (dead.length > 0) await this.store.removeMembers(`usess:${userId}`, dead);
     return out.sort((a, b) => b.at - a.at).map(({ at: _at, ...info }) => info);
   }
 
@@ -254,7 +256,8 @@ export class SessionManager {
       await this.store.delete(`sess:${sid}`);
     }
     bumpRevision(this.store);
-    await this.setIds(userId, keep ? [keep.s] : []);
+    const ended = (await this.idsOf(userId)).filter((sid) => sid !== keep?.s);
+    await this.store.removeMembers(`usess:${userId}`, ended);
     return n;
   }
 
@@ -265,19 +268,20 @@ export class SessionManager {
       .slice(0, 16);
   }
 
+  /** The user's session ids in the index (a set in the Store: concurrent sign-ins all land). */
   private async idsOf(userId: string): Promise<string[]> {
-    const raw = await this.store.get(`usess:${userId}`);
-    if (raw === undefined) return [];
-    const ids: unknown = JSON.parse(raw);
-    return Array.isArray(ids) ? ids.filter((x): x is string => typeof x === 'string') : [];
+    return this.store.members(`usess:${userId}`);
   }
 
-  private async setIds(userId: string, ids: string[]): Promise<void> {
-    await this.store.set(
-      `usess:${userId}`,
-      JSON.stringify(ids.slice(-MAX_LISTED)),
-      this.cfg.absoluteMs,
-    );
+  /** Adds a session to the user's index; past `MAX_LISTED` entries, the dead ones are dropped. */
+  private async index(userId: string, sid: string): Promise<void> {
+    const key = `usess:${userId}`;
+    await this.store.addMember(key, sid, this.cfg.absoluteMs);
+    const ids = await this.idsOf(userId);
+    if (ids.length <= MAX_LISTED) return;
+    const dead: string[] = [];
+    for (const id of ids) if ((await this.store.get(`sess:${id}`)) === undefined) dead.push(id);
+    if (dead.length > 0) await this.store.removeMembers(key, dead);
   }
 
   /** Starts a new session for `userId` (new id; `previous`, if any, is revoked). */
@@ -290,7 +294,7 @@ export class SessionManager {
     const now = Date.now();
     const auth: SessionAuth = { s: randomToken(18), u: userId, c: now, t: now };
     await this.register(auth, mark, ctx.get('User-Agent').slice(0, 200));
-    await this.setIds(userId, [...(await this.idsOf(userId)), auth.s]);
+    await this.index(userId, auth.s);
     const old = previous ?? this.peek(ctx);
     if (old) await this.revoke(old);
     ctx.session = { [AUTH_KEY]: auth };

@@ -87,6 +87,11 @@ export function guardStore(store: Store, deadlines: Deadlines): Store {
     take: wrap(store.take),
     delete: wrap(store.delete),
     increment: wrap(store.increment),
+    addMember: wrap(store.addMember),
+    removeMembers: wrap(store.removeMembers),
+    members: wrap(store.members),
+    revisions: store.revisions,
+    ...(store.rateLimiter ? { rateLimiter: store.rateLimiter.bind(store) } : {}),
     close: () => store.close(),
   };
 }

@@ -23,6 +23,7 @@ export interface MemoryStoreOptions {
  */
 export class MemoryStore implements Store {
   private readonly map = new Map<string, Entry>();
+  private readonly sets = new Map<string, { members: Set<string>; expires: number }>();
   private readonly timer: NodeJS.Timeout;
 
   constructor(options: MemoryStoreOptions = {}) {
@@ -56,6 +57,7 @@ export class MemoryStore implements Store {
 
   delete(key: string): Promise<void> {
     this.map.delete(key);
+    this.sets.delete(key);
     return Promise.resolve();
   }
 
@@ -67,16 +69,40 @@ export class MemoryStore implements Store {
     return Promise.resolve(next);
   }
 
+  addMember(key: string, member: string, ttlMs: number): Promise<void> {
+    const set = this.liveSet(key);
+    const expires = Date.now() + ttlMs;
+    if (set) {
+      set.members.add(member);
+      set.expires = expires;
+    } else this.sets.set(key, { members: new Set([member]), expires });
+    return Promise.resolve();
+  }
+
+  removeMembers(key: string, members: readonly string[]): Promise<void> {
+    const set = this.liveSet(key);
+    if (set) {
+      for (const m of members) set.members.delete(m);
+      if (set.members.size === 0) this.sets.delete(key);
+    }
+    return Promise.resolve();
+  }
+
+  members(key: string): Promise<string[]> {
+    return Promise.resolve([...(this.liveSet(key)?.members ?? [])]);
+  }
+
   close(): Promise<void> {
     clearInterval(this.timer);
     this.map.clear();
+    this.sets.clear();
     return Promise.resolve();
   }
 
   /** How many live entries there are (for tests and diagnostics). */
   get size(): number {
     this.sweep();
-    return this.map.size;
+    return this.map.size + this.sets.size;
   }
 
   private read(key: string): string | undefined {
@@ -89,8 +115,18 @@ export class MemoryStore implements Store {
     return entry.value;
   }
 
+  private liveSet(key: string): { members: Set<string>; expires: number } | undefined {
+    const set = this.sets.get(key);
+    if (set && set.expires <= Date.now()) {
+      this.sets.delete(key);
+      return undefined;
+    }
+    return set;
+  }
+
   private sweep(): void {
     const now = Date.now();
     for (const [key, entry] of this.map) if (entry.expires <= now) this.map.delete(key);
+    for (const [key, set] of this.sets) if (set.expires <= now) this.sets.delete(key);
   }
 }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { UniqueViolation } from './types.js';
 import type { BaseUser, LinkedAccount, UserStore } from './types.js';
 import type { Passkey, PasskeyPatch } from '../passkeys/types.js';
 
@@ -33,11 +34,10 @@ export class MemoryUserStore<User extends BaseUser = BaseUser> implements UserSt
 
   create(data: Omit<User, 'id'> & { id?: string }): Promise<User> {
     const id = data.id ?? randomUUID();
-    if (this.byId.has(id))
-      return Promise.reject(new Error(`MemoryUserStore: a user with id ${id} exists`));
+    if (this.byId.has(id)) return Promise.reject(new UniqueViolation('id'));
     const email = data.email?.toLowerCase();
     if (email !== undefined && this.idByEmail.has(email)) {
-      return Promise.reject(new Error('MemoryUserStore: a user with this email exists'));
+      return Promise.reject(new UniqueViolation('email'));
     }
     const user = { ...data, id } as User;
     this.byId.set(id, user);
@@ -53,7 +53,7 @@ export class MemoryUserStore<User extends BaseUser = BaseUser> implements UserSt
     const after = updated.email?.toLowerCase();
     if (after !== before) {
       if (after !== undefined && this.idByEmail.has(after)) {
-        return Promise.reject(new Error('MemoryUserStore: a user with this email exists'));
+        return Promise.reject(new UniqueViolation('email'));
       }
       if (before !== undefined) this.idByEmail.delete(before);
       if (after !== undefined) this.idByEmail.set(after, id);
@@ -84,7 +84,7 @@ export class MemoryUserStore<User extends BaseUser = BaseUser> implements UserSt
     const key = accountKey(account.provider, account.subject);
     const owner = this.idByAccount.get(key);
     if (owner !== undefined && owner !== userId) {
-      return Promise.reject(new Error('MemoryUserStore: this account is linked to another user'));
+      return Promise.reject(new UniqueViolation('account'));
     }
     const list = (this.accounts.get(userId) ?? []).filter((a) => a.provider !== account.provider);
     for (const a of this.accounts.get(userId) ?? []) {
@@ -125,8 +125,7 @@ export class MemoryUserStore<User extends BaseUser = BaseUser> implements UserSt
   savePasskey(userId: string, passkey: Passkey): Promise<void> {
     if (!this.byId.has(userId))
       return Promise.reject(new Error(`MemoryUserStore: no user ${userId}`));
-    if (this.passkeys.has(passkey.id))
-      return Promise.reject(new Error('MemoryUserStore: this passkey is registered already'));
+    if (this.passkeys.has(passkey.id)) return Promise.reject(new UniqueViolation('passkey'));
     this.passkeys.set(passkey.id, copyPasskey({ ...passkey, userId }));
     return Promise.resolve();
   }

@@ -1,28 +1,38 @@
-import type { Store } from './types.js';
+import type { RevisionFeed, Store } from './types.js';
 
-/** A counter per in-process store object; shared by every Portcullis in the process that uses it. */
-const revisions = new WeakMap<Store, { n: number }>();
+/** The feed of each in-process store object; shared by every Portcullis in the process that uses it. */
+const local = new WeakMap<Store, RevisionFeed>();
+
+/** An exact in-process counter: what a `local` store's revocations are counted with. */
+class LocalFeed implements RevisionFeed {
+  private n = 0;
+  current(): number {
+    return this.n;
+  }
+  bump(): void {
+    this.n++;
+  }
+}
 
 /**
- * The revocation counter of an in-process store (`local: true`), or undefined for any other
- * store. Every revocation through Portcullis (sign-out, a replaced session, sign out
- * everywhere, a revoked token, a user refused by `isUserValid`) increments it, so a cached
- * "this session / token was live" can be reused exactly as long as nothing was revoked since.
- * Remote stores get no counter: other instances revoke there too, so their state is read at
- * every request.
+ * The revocation feed of a store, or undefined when it has none and must be read at every
+ * request. An in-process store (`local: true`) gets an exact counter: every revocation through
+ * Portcullis (sign-out, a replaced session, sign out everywhere, a revoked token, a user refused
+ * by `isUserValid`) increments it, so a cached "this session / token was live" is reused exactly
+ * as long as nothing was revoked since. A shared store brings its own (`store.revisions`).
  */
-export function revisionOf(store: Store): { n: number } | undefined {
+export function revisionOf(store: Store): RevisionFeed | undefined {
+  if (store.revisions) return store.revisions;
   if (store.local !== true) return undefined;
-  let rev = revisions.get(store);
-  if (!rev) {
-    rev = { n: 0 };
-    revisions.set(store, rev);
+  let feed = local.get(store);
+  if (!feed) {
+    feed = new LocalFeed();
+    local.set(store, feed);
   }
-  return rev;
+  return feed;
 }
 
 /** Records a revocation: every cached validation against this store is re-checked once. */
 export function bumpRevision(store: Store): void {
-  const rev = revisions.get(store);
-  if (rev) rev.n++;
+  revisionOf(store)?.bump();
 }

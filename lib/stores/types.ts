@@ -1,3 +1,4 @@
+import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Passkey, PasskeyPatch } from '../passkeys/types.js';
 
 /**
@@ -21,8 +22,45 @@ export interface Store {
   delete(key: string): Promise<void>;
   /** Adds 1 and returns the new value; a new counter starts at 1 and expires after `ttlMs`. */
   increment(key: string, ttlMs: number): Promise<number>;
+  /** Adds `member` to the set at `key` (atomic) and renews the set's TTL to `ttlMs`. */
+  addMember(key: string, member: string, ttlMs: number): Promise<void>;
+  /** Removes members from the set at `key`; missing ones are not an error. */
+  removeMembers(key: string, members: readonly string[]): Promise<void>;
+  /** The members of the set at `key` (in no particular order); empty when absent or expired. */
+  members(key: string): Promise<string[]>;
+  /**
+   * A revocation counter shared by every instance on this back-end, which lets Portcullis reuse
+   * a "still live" answer until something is revoked (see {@link RevisionFeed}). Stores without
+   * one are read at every request. In-process stores (`local: true`) get one automatically.
+   */
+  readonly revisions?: RevisionFeed | undefined;
+  /**
+   * A rate limiter of `rate-limiter-flexible` on this back-end, so that every instance counts
+   * together; without it, limits are counted in this process's memory.
+   */
+  rateLimiter?(options: RateLimiterSpec): RateLimiterAbstract;
   /** Releases connections and timers. */
   close(): Promise<void>;
+}
+
+/** What a {@link Store.rateLimiter} is asked for: `points` per `duration` seconds, under `keyPrefix`. */
+export interface RateLimiterSpec {
+  keyPrefix: string;
+  points: number;
+  duration: number;
+}
+
+/**
+ * A counter of revocations shared by the instances of an app: whenever Portcullis revokes
+ * something (a sign-out, a rotated or revoked token, a sign-out everywhere) it calls `bump()`,
+ * and every instance's `current()` changes, promptly (Redis pub/sub). A validation cached at
+ * one value is reused only while `current()` still returns it.
+ */
+export interface RevisionFeed {
+  /** The current value, or undefined while it cannot be trusted (say, while disconnected): then nothing cached is reused. */
+  current(): number | undefined;
+  /** Announces a revocation to every instance (this one at once). */
+  bump(): void;
 }
 
 /** The fields Portcullis reads from the app's users. The app's own fields stay the app's. */
@@ -90,4 +128,28 @@ export interface UserStore<User extends BaseUser = BaseUser> {
   deletePasskey?(userId: string, credentialId: string): Promise<boolean>;
   /** Releases connections. */
   close?(): Promise<void>;
+}
+
+/** What a unique constraint protects in a {@link UserStore}. */
+export type UniqueField = 'id' | 'email' | 'account' | 'passkey';
+
+/**
+ * A UserStore write refused by a unique constraint: the id, the email, the provider account or
+ * the passkey's credential id is taken (by a concurrent sign-up, say). Portcullis treats it
+ * like the record that was there first; any other rejection of a store is 503.
+ */
+export class UniqueViolation extends Error {
+  override readonly name = 'UniqueViolation';
+  constructor(
+    /** Which constraint refused the write. */
+    readonly field: UniqueField,
+    message = `a user store record with this ${field} exists`,
+  ) {
+    super(message);
+  }
+}
+
+/** True for a {@link UniqueViolation} (also one from another copy of Portcullis). */
+export function isUniqueViolation(err: unknown): err is UniqueViolation {
+  return err instanceof Error && err.name === 'UniqueViolation' && 'field' in err;
 }

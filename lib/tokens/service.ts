@@ -1,7 +1,7 @@
 import { unauthorized } from '../errors.js';
 import type { AuthEventBus } from '../events.js';
 import type { Keyring } from '../keys/keyring.js';
-import type { Store } from '../stores/types.js';
+import type { RevisionFeed, Store } from '../stores/types.js';
 import { randomToken } from '../util/encoding.js';
 import { type AccessClaims, type AccessTokenConfig, scopesOf, signAccessToken } from './access.js';
 import { Generations } from './generations.js';
@@ -87,8 +87,8 @@ export class TokenService {
   private readonly hs256: Hs256Verifier;
   /** Access tokens whose signature and claims checked out, by the whole token; expiry is re-checked at every use. */
   private readonly verified: BoundedCache<VerifiedAccess>;
-  /** The revocation counter of a local store (see stores/revision.ts); undefined for a remote one. */
-  private readonly revision: { n: number } | undefined;
+  /** The store's revocation feed (see stores/revision.ts); undefined when it has none. */
+  private readonly revision: RevisionFeed | undefined;
 
   /** Starts a refresh family and issues its first refresh token with an access token. */
   async issue(user: { id: string }, options: IssueOptions = {}): Promise<IssuedTokens> {
@@ -116,7 +116,8 @@ export class TokenService {
     if (type !== 'access' || this.revision === undefined || looksLikeRefreshToken(token))
       return undefined;
     const entry = this.checkAccess(token);
-    if (entry.live !== this.revision.n) return undefined;
+    const now = this.revision.current();
+    if (now === undefined || entry.live !== now) return undefined;
     return {
       type,
       userId: entry.claims.sub,
@@ -136,8 +137,8 @@ export class TokenService {
     if (looksLikeRefreshToken(token)) throw unauthorized('token_invalid');
     const entry = this.checkAccess(token);
     const { claims } = entry;
-    if (this.revision === undefined || entry.live !== this.revision.n) {
-      const revision = this.revision?.n;
+    const revision = this.revision?.current();
+    if (revision === undefined || entry.live !== revision) {
       const gen = await this.generations.current(claims.sub);
       if (
         !Generations.alive(claims.gen, gen) ||

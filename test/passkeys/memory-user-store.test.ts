@@ -35,7 +35,7 @@ describe('MemoryUserStore: passkey methods', () => {
     await users.savePasskey(a.id, passkey('cred-1', a.id));
     let err: unknown;
     await users.savePasskey(b.id, passkey('cred-1', b.id)).catch((e: unknown) => (err = e));
-    expect(String(err)).to.match(/registered already/);
+    expect((err as { name?: string }).name).to.equal('UniqueViolation');
     err = undefined;
     await users.savePasskey('ghost', passkey('cred-2', 'ghost')).catch((e: unknown) => (err = e));
     expect(String(err)).to.match(/no user ghost/);

@@ -31,6 +31,15 @@ class FaultyStore implements Store {
   increment(key: string, ttl: number) {
     return this.run(() => this.inner.increment(key, ttl));
   }
+  addMember(key: string, m: string, ttl: number) {
+    return this.run(() => this.inner.addMember(key, m, ttl));
+  }
+  removeMembers(key: string, ms: readonly string[]) {
+    return this.run(() => this.inner.removeMembers(key, ms));
+  }
+  members(key: string) {
+    return this.run(() => this.inner.members(key));
+  }
   close() {
     return this.inner.close();
   }

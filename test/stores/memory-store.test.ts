@@ -67,13 +67,13 @@ describe('MemoryUserStore', () => {
     } catch (e) {
       err = e;
     }
-    expect(String(err)).to.match(/email exists/);
+    expect(err).to.include({ name: 'UniqueViolation', field: 'email' });
     err = undefined;
     try {
       await users.create({ id: 'u1', email: 'b@example.com' });
     } catch (e) {
       err = e;
     }
-    expect(String(err)).to.match(/id u1 exists/);
+    expect(err).to.include({ name: 'UniqueViolation', field: 'id' });
   });
 });

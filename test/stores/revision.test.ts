@@ -29,6 +29,15 @@ class RemoteStore implements Store {
   increment(k: string, t: number) {
     return this.run(() => this.inner.increment(k, t));
   }
+  addMember(k: string, m: string, t: number) {
+    return this.run(() => this.inner.addMember(k, m, t));
+  }
+  removeMembers(k: string, ms: readonly string[]) {
+    return this.run(() => this.inner.removeMembers(k, ms));
+  }
+  members(k: string) {
+    return this.run(() => this.inner.members(k));
+  }
   close() {
     return this.inner.close();
   }

@@ -185,6 +185,24 @@ class ClockStore implements Store {
     return next;
   }
 
+  // the session index, as a JSON list under the same clock (not atomic: one test, one request at a time)
+  async addMember(key: string, member: string, ttlMs: number): Promise<void> {
+    const list = await this.members(key);
+    await this.set(key, JSON.stringify([...list.filter((m) => m !== member), member]), ttlMs);
+  }
+
+  async removeMembers(key: string, members: readonly string[]): Promise<void> {
+    const e = this.map.get(key);
+    if (!e) return;
+    const left = (await this.members(key)).filter((m) => !members.includes(m));
+    e.value = JSON.stringify(left);
+  }
+
+  async members(key: string): Promise<string[]> {
+    const raw = this.read(key);
+    return raw === undefined ? [] : (JSON.parse(raw) as string[]);
+  }
+
   async close(): Promise<void> {
     this.map.clear();
   }
