@@ -1,7 +1,7 @@
 import type { Context } from 'koa';
 import { createOrUpgrade } from '../anonymous.js';
 import type { Core } from '../core.js';
-import { AuthError, badRequest, unauthorized } from '../errors.js';
+import { AuthError, badRequest, isAuthError, unauthorized } from '../errors.js';
 import { appOrigin } from '../guards/csrf.js';
 import { authOf } from '../request-auth.js';
 import type { BaseUser } from '../stores/types.js';
@@ -39,17 +39,25 @@ export class Passwords<User extends BaseUser> {
     const pw = await this.acceptable(password);
     await email.limits.consume(ctx, 'send', to);
     const users = this.users();
+    const taken = () =>
+      email.deliver(to, 'accountExists', {
+        link: `${appOrigin(ctx, core.opts.baseOrigin)}${core.opts.loginPath}`,
+      });
     const existing = await core.guarded(() => users.findByEmail!(to));
     if (existing) {
       await this.hasher().hash(pw); // the same work as a new account
-      await email.deliver(to, 'accountExists', {
-        link: `${appOrigin(ctx, core.opts.baseOrigin)}${core.opts.loginPath}`,
-      });
-      return;
+      return taken();
     }
     const passwordHash = await this.hasher().hash(pw);
     const data = { email: to, emailVerified: false, passwordHash } as unknown as Omit<User, 'id'>;
-    const user = await createOrUpgrade(core, authOf<User>(ctx).sessionUser, data);
+    let user: User;
+    try {
+      user = await createOrUpgrade(core, authOf<User>(ctx).sessionUser, data);
+    } catch (err) {
+      // a concurrent sign-up with this address won the unique constraint: the same answer
+      if (isAuthError(err) && err.code === 'account_exists') return taken();
+      throw err;
+    }
     core.events.emit('registered', { userId: user.id });
     await this.sendVerification(ctx, user.id, to);
     if (!this.settings.requireVerifiedEmail) await authOf<User>(ctx).login(user, 'password');

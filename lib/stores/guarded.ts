@@ -1,9 +1,17 @@
-import { isAuthError, storeUnavailable } from '../errors.js';
+import { AuthError, isAuthError, storeUnavailable } from '../errors.js';
+import { isUniqueViolation } from './types.js';
 import type { Store } from './types.js';
 
 interface Pending {
   at: number;
   reject: (err: unknown) => void;
+}
+
+/** A store's rejection as the request's answer: a taken email/account is 409, anything else 503. */
+function failure(err: unknown): AuthError {
+  if (isAuthError(err)) return err;
+  if (isUniqueViolation(err)) return new AuthError('account_exists', { cause: err });
+  return storeUnavailable(err);
 }
 
 /**
@@ -18,13 +26,16 @@ export class Deadlines {
 
   constructor(private readonly timeoutMs: number) {}
 
-  /** `work`'s result, failing closed: a thrown error or a rejection becomes 503, an `AuthError` passes. */
+  /**
+   * `work`'s result, failing closed: a thrown error or a rejection becomes 503, an `AuthError`
+   * passes, and a {@link UniqueViolation} (a concurrent sign-up won) becomes 409 `account_exists`.
+   */
   run<T>(work: () => T | PromiseLike<T>): T | Promise<T> {
     let result: T | PromiseLike<T>;
     try {
       result = work();
     } catch (err) {
-      return Promise.reject(isAuthError(err) ? err : storeUnavailable(err));
+      return Promise.reject(failure(err));
     }
     if (!isThenable(result)) return result;
     return new Promise<T>((resolve, reject) => {
@@ -38,7 +49,7 @@ export class Deadlines {
         },
         (err: unknown) => {
           this.pending.delete(entry);
-          reject(isAuthError(err) ? err : storeUnavailable(err));
+          reject(failure(err));
         },
       );
     });

@@ -37,6 +37,7 @@ describe('email + password (ctx.auth.password and /auth/password/*)', function (
       password: { hasher },
       rateLimits: {
         login: { perAccount: { points: 50, duration: 60 }, perIp: { points: 500, duration: 60 } },
+        send: { perIp: { points: 100, duration: 60 } },
       },
     });
     for (const name of [
@@ -145,6 +146,23 @@ describe('email + password (ctx.auth.password and /auth/password/*)', function (
       const notice = await inbox.next('taken@example.com');
       expect(notice.text).to.contain('already has one');
       await inbox.next('fresh@example.com');
+    });
+
+    it('five concurrent sign-ups with one address: one account, the same answer to all', async () => {
+      const tries = await Promise.all(
+        [1, 2, 3, 4, 5].map(() =>
+          post(new Browser(), '/auth/password/register', {
+            email: 'race@example.com',
+            password: 'another-good-passphrase',
+          }),
+        ),
+      );
+      expect(tries.map((t) => t.status)).to.deep.equal([202, 202, 202, 202, 202]);
+      expect(new Set(tries.map((t) => t.body)).size).to.equal(1);
+      const mails = await Promise.all([1, 2, 3, 4, 5].map(() => inbox.next('race@example.com')));
+      const notices = mails.filter((m) => (m.text ?? '').includes('already has one'));
+      expect(notices).to.have.length(mails.length - 1);
+      expect((await app.users.findByEmail('race@example.com'))?.email).to.equal('race@example.com');
     });
 
     it('answers reset requests for known and unknown addresses alike', async () => {
