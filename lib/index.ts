@@ -48,6 +48,24 @@ export type { MemoryStoreOptions } from './stores/memory-store.js';
 export { MemoryUserStore } from './stores/memory-user-store.js';
 export { RedisStore } from './stores/redis-store.js';
 export type { RedisStoreOptions, RedisClientLike } from './stores/redis-store.js';
+export { SqliteUserStore } from './stores/sqlite-user-store.js';
+export type {
+  SqliteUserStoreOptions,
+  SqliteUserStoreSettings,
+} from './stores/sqlite-user-store.js';
+export { PostgresUserStore } from './stores/postgres-user-store.js';
+export type {
+  PostgresUserStoreOptions,
+  PostgresUserStoreSettings,
+} from './stores/postgres-user-store.js';
+export type {
+  SqliteDatabase,
+  SqliteStatement,
+  PgPool,
+  PgPoolClient,
+  PgQuery,
+} from './stores/sql/drivers.js';
+export { NotMigratedError } from './stores/sql/records.js';
 export { SqliteStore } from './stores/sqlite-store.js';
 export type { SqliteStoreOptions, SqliteDatabaseLike } from './stores/sqlite-store.js';
 export type {

@@ -134,8 +134,7 @@ export class RedisStore implements Store {
       keyPrefix: this.prefix + spec.keyPrefix,
       points: spec.points,
       duration: spec.duration,
-      // fail at once (503) while disconnected, rather than queueing the check
-      rejectIfRedisNotReady: true,
+      // while (re)connecting the check waits in ioredis's queue, bounded by storeTimeout
     });
   }
 

@@ -185,19 +185,15 @@ export class SqliteStore implements Store {
   }
 
   rateLimiter(spec: RateLimiterSpec): RateLimiterAbstract {
-    return new RateLimiterSQLite(
-      {
-        storeClient: this.database,
-        storeType: 'better-sqlite3',
-        tableName: `${this.prefix}rate_limits`,
-        keyPrefix: spec.keyPrefix,
-        points: spec.points,
-        duration: spec.duration,
-        clearExpiredByTimeout: true,
-      },
-      // a table it cannot create (a read-only file) fails each check later, as 503
-      () => undefined,
-    );
+    return new SqliteLimiter({
+      storeClient: this.database,
+      storeType: 'better-sqlite3',
+      tableName: `${this.prefix}rate_limits`,
+      keyPrefix: spec.keyPrefix,
+      points: spec.points,
+      duration: spec.duration,
+      clearExpiredByTimeout: true,
+    });
   }
 
   /** Deletes the expired rows now (this also runs every `purgeInterval`). */
@@ -217,6 +213,35 @@ export class SqliteStore implements Store {
     clearInterval(this.timer);
     if (this.owned && this.database.open) this.database.close();
     return Promise.resolve();
+  }
+}
+
+/**
+ * `RateLimiterSQLite` creates its table right after construction, asynchronously, and refuses
+ * calls until then: these wait for it instead. A table it cannot create (a read-only file)
+ * fails each call, which Portcullis answers with 503.
+ */
+class SqliteLimiter extends RateLimiterSQLite {
+  private readonly ready: Promise<void>;
+
+  constructor(options: ConstructorParameters<typeof RateLimiterSQLite>[0]) {
+    let settle: (err?: unknown) => void = () => undefined;
+    const ready = new Promise<void>((resolve, reject) => {
+      settle = (err) => (err ? reject(err as Error) : resolve());
+    });
+    ready.catch(() => undefined); // reported to each call instead
+    super(options, (err?: unknown) => settle(err));
+    this.ready = ready;
+  }
+
+  override async consume(...args: Parameters<RateLimiterSQLite['consume']>) {
+    await this.ready;
+    return super.consume(...args);
+  }
+
+  override async delete(...args: Parameters<RateLimiterSQLite['delete']>) {
+    await this.ready;
+    return super.delete(...args);
   }
 }
 

@@ -146,6 +146,13 @@ for (const kind of allBackends) {
       await b.consume('5.6.7.8'); // another key has its own count
     });
 
+    it('a handle answers its first calls at once, while it is still connecting', async () => {
+      const fresh = backend.open();
+      const limiter = fresh.rateLimiter?.({ keyPrefix: 'rl:fresh', points: 5, duration: 60 });
+      await Promise.all([fresh.set('first', 'v', 5000), limiter?.consume('1.2.3.4')]);
+      expect(await fresh.get('first')).to.equal('v');
+    });
+
     it('a refresh token spent concurrently on two app instances: one wins, the family dies', async () => {
       const users = new MemoryUserStore<{ id: string; email: string }>();
       const alice = await users.create({ email: 'alice@example.com' });

@@ -1,0 +1,333 @@
+import { randomUUID } from 'node:crypto';
+import type { Passkey, PasskeyPatch } from '../passkeys/types.js';
+import { loadPeer } from './peer.js';
+import type { PgModule, PgPool, PgPoolClient } from './sql/drivers.js';
+import { migratePostgres, type PgRun } from './sql/migrations.js';
+import {
+  PASSKEY_PATCH_COLUMNS,
+  PASSKEY_SELECT,
+  USER_COLUMNS,
+  USER_SELECT,
+  accountFromRow,
+  columnValue,
+  dataFields,
+  isColumnField,
+  passkeyFromRow,
+  storeError,
+  userColumns,
+  userFromRow,
+  userSelect,
+} from './sql/records.js';
+import type { AccountRow, PasskeyRow, SqlFailure, UserRow } from './sql/records.js';
+import { tableNames, type TableNames } from './sql/tables.js';
+import type { BaseUser, LinkedAccount, UniqueField, UserStore } from './types.js';
+
+/** Options of a {@link PostgresUserStore}: a connection string, or a `pg` Pool. */
+export type PostgresUserStoreOptions = PostgresUserStoreSettings &
+  (
+    | {
+        /** `postgres://user:password@host:5432/db`; the store makes (and closes) a Pool. Needs `pg`. */
+        connectionString: string;
+      }
+    | {
+        /** A `pg` Pool the app made; `close()` leaves it open. */
+        pool: PgPool;
+      }
+  );
+
+/** The settings of a {@link PostgresUserStore}. */
+export interface PostgresUserStoreSettings {
+  /** The schema of the tables (created by `migrate()`). @default the connection's search_path */
+  schema?: string;
+  /** Prefix of the table names. @default 'portcullis_' */
+  tablePrefix?: string;
+  /** How long to wait for a connection (ms) before a call rejects. @default 2000 */
+  connectTimeout?: number;
+  /** How long to wait for a query's answer (ms) before a call rejects. @default 2000 */
+  queryTimeout?: number;
+}
+
+/**
+ * A {@link UserStore} in PostgreSQL (`pg`, loaded when constructed): for apps on many machines.
+ * Every call is bounded by `connectTimeout` + `queryTimeout`, so an unreachable or stalled server
+ * makes calls reject, never hang. Run {@link PostgresUserStore.migrate} once at start-up.
+ *
+ * @example
+ * ```ts
+ * const users = new PostgresUserStore<AppUser>({ connectionString: process.env.DATABASE_URL! });
+ * await users.migrate();
+ * const alice = await users.findByEmail('alice@example.com');
+ * ```
+ */
+export class PostgresUserStore<User extends BaseUser = BaseUser> implements UserStore<User> {
+  private readonly pool: PgPool;
+  private readonly owned: boolean;
+  private readonly t: TableNames;
+  private readonly hint: string;
+  private readonly connectTimeout: number;
+  private readonly queryTimeout: number;
+  private ended = false;
+
+  constructor(options: PostgresUserStoreOptions) {
+    this.t = tableNames(options.tablePrefix, options.schema);
+    this.connectTimeout = milliseconds(options.connectTimeout ?? 2000, 'connectTimeout');
+    this.queryTimeout = milliseconds(options.queryTimeout ?? 2000, 'queryTimeout');
+    if ('pool' in options && options.pool) {
+      this.pool = options.pool;
+      this.owned = false;
+    } else if ('connectionString' in options && typeof options.connectionString === 'string') {
+      const { Pool } = loadPeer<PgModule>('pg', 'PostgresUserStore');
+      this.pool = new Pool({
+        connectionString: options.connectionString,
+        connectionTimeoutMillis: this.connectTimeout,
+        query_timeout: this.queryTimeout,
+        statement_timeout: this.queryTimeout,
+        application_name: 'portcullis',
+      });
+      // an idle connection that dies emits this; the next call reconnects (or reports it)
+      this.pool.on('error', () => undefined);
+      this.owned = true;
+    } else {
+      throw new TypeError('PostgresUserStore: give { connectionString } or { pool }');
+    }
+    const schema = this.t.schema === undefined ? '' : ` --schema ${this.t.schema}`;
+    const prefix = this.t.prefix === 'portcullis_' ? '' : ` --prefix ${this.t.prefix}`;
+    this.hint = `npx portcullis migrate --db postgres://...${schema}${prefix}`;
+  }
+
+  /** Creates or updates the tables (and the schema); the versions it applied (none when up to date). */
+  migrate(): Promise<number[]> {
+    const run: PgRun = (text, values = []) => this.query(text, values);
+    return migratePostgres((work) => this.transaction(work), run, this.t);
+  }
+
+  findById(id: string): Promise<User | undefined> {
+    return this.user(`SELECT ${USER_SELECT} FROM ${this.t.users} WHERE id = $1`, [id]);
+  }
+
+  findByEmail(email: string): Promise<User | undefined> {
+    const sql = `SELECT ${USER_SELECT} FROM ${this.t.users} WHERE lower(email) = lower($1)`;
+    return this.user(sql, [email]);
+  }
+
+  async create(data: Omit<User, 'id'> & { id?: string }): Promise<User> {
+    const { columns: c, data: json } = userColumns(data);
+    const sql = `INSERT INTO ${this.t.users} (id, email, email_verified, anonymous, roles, password_hash, data)
+      VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7::jsonb) RETURNING ${USER_SELECT}`;
+    const values = [data.id ?? randomUUID(), c.email, c.emailVerified, c.anonymous, c.roles];
+    return (await this.user(sql, [...values, c.passwordHash, json]))!;
+  }
+
+  update(id: string, patch: Partial<Omit<User, 'id'>>): Promise<User | undefined> {
+    const fields = patch as Record<string, unknown>;
+    const values: unknown[] = [id];
+    const sets = ['updated_at = now()'];
+    for (const [field, column] of Object.entries(USER_COLUMNS)) {
+      if (!Object.prototype.hasOwnProperty.call(fields, field) || !isColumnField(field)) continue;
+      values.push(columnValue(field, fields[field]));
+      sets.push(`${column} = $${values.length}${field === 'roles' ? '::jsonb' : ''}`);
+    }
+    const others = Object.keys(fields).filter((key) => key !== 'id' && !isColumnField(key));
+    if (others.length > 0) {
+      // a field set to undefined is removed; the others replace what was there
+      values.push(others, JSON.stringify(dataFields(fields)));
+      sets.push(`data = (data - $${values.length - 1}::text[]) || $${values.length}::jsonb`);
+    }
+    const sql = `UPDATE ${this.t.users} SET ${sets.join(', ')} WHERE id = $1 RETURNING ${USER_SELECT}`;
+    return this.user(sql, values);
+  }
+
+  async delete(id: string): Promise<void> {
+    // accounts and passkeys go with it: ON DELETE CASCADE
+    await this.query(`DELETE FROM ${this.t.users} WHERE id = $1`, [id]);
+  }
+
+  findByAccount(provider: string, subject: string): Promise<User | undefined> {
+    const sql = `SELECT ${userSelect('u')} FROM ${this.t.users} u
+      JOIN ${this.t.accounts} a ON a.user_id = u.id WHERE a.provider = $1 AND a.subject = $2`;
+    return this.user(sql, [provider, subject]);
+  }
+
+  async linkAccount(userId: string, account: LinkedAccount): Promise<void> {
+    const sql = `INSERT INTO ${this.t.accounts} (provider, subject, user_id, email) VALUES ($1, $2, $3, $4)
+      ON CONFLICT (user_id, provider) DO UPDATE SET subject = EXCLUDED.subject, email = EXCLUDED.email`;
+    const { provider, subject, email } = account;
+    await this.query(sql, [provider, subject, userId, email ?? null], userId);
+  }
+
+  async unlinkAccount(userId: string, provider: string): Promise<void> {
+    const sql = `DELETE FROM ${this.t.accounts} WHERE user_id = $1 AND provider = $2`;
+    await this.query(sql, [userId, provider]);
+  }
+
+  async accountsOf(userId: string): Promise<LinkedAccount[]> {
+    const sql = `SELECT provider, subject, email FROM ${this.t.accounts} WHERE user_id = $1
+      ORDER BY provider COLLATE "C"`;
+    const { rows } = await this.query(sql, [userId]);
+    return (rows as AccountRow[]).map(accountFromRow);
+  }
+
+  async passkeysOf(userId: string): Promise<Passkey[]> {
+    const sql = `SELECT ${PASSKEY_SELECT} FROM ${this.t.passkeys} WHERE user_id = $1
+      ORDER BY created_at, id COLLATE "C"`;
+    const { rows } = await this.query(sql, [userId]);
+    return (rows as PasskeyRow[]).map(passkeyFromRow);
+  }
+
+  findPasskey(credentialId: string): Promise<Passkey | undefined> {
+    const sql = `SELECT ${PASSKEY_SELECT} FROM ${this.t.passkeys} WHERE id = $1`;
+    return this.passkey(sql, [credentialId]);
+  }
+
+  async savePasskey(userId: string, passkey: Passkey): Promise<void> {
+    const sql = `INSERT INTO ${this.t.passkeys} (${PASSKEY_SELECT})
+      VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9, $10, $11)`;
+    const p = passkey;
+    const transports = p.transports === undefined ? null : JSON.stringify(p.transports);
+    const values = [p.id, userId, p.publicKey, p.counter, p.userHandle, transports, p.name];
+    await this.query(
+      sql,
+      [...values, p.deviceType, p.backedUp, p.createdAt, p.lastUsedAt ?? null],
+      userId,
+    );
+  }
+
+  updatePasskey(
+    userId: string,
+    credentialId: string,
+    patch: PasskeyPatch,
+  ): Promise<Passkey | undefined> {
+    const values: unknown[] = [credentialId, userId];
+    const sets: string[] = [];
+    for (const [field, column] of Object.entries(PASSKEY_PATCH_COLUMNS)) {
+      if (!Object.prototype.hasOwnProperty.call(patch, field)) continue;
+      values.push(patch[field as keyof PasskeyPatch] ?? null);
+      sets.push(`${column} = $${values.length}`);
+    }
+    const where = 'WHERE id = $1 AND user_id = $2';
+    const sql =
+      sets.length === 0
+        ? `SELECT ${PASSKEY_SELECT} FROM ${this.t.passkeys} ${where}`
+        : `UPDATE ${this.t.passkeys} SET ${sets.join(', ')} ${where} RETURNING ${PASSKEY_SELECT}`;
+    return this.passkey(sql, values);
+  }
+
+  async deletePasskey(userId: string, credentialId: string): Promise<boolean> {
+    const sql = `DELETE FROM ${this.t.passkeys} WHERE id = $1 AND user_id = $2`;
+    const { rowCount } = await this.query(sql, [credentialId, userId]);
+    return (rowCount ?? 0) > 0;
+  }
+
+  /** Ends the Pool when this store made it; a Pool given in the options stays open. */
+  async close(): Promise<void> {
+    if (!this.owned || this.ended) return;
+    this.ended = true;
+    await this.pool.end();
+  }
+
+  private async user(sql: string, values: unknown[]): Promise<User | undefined> {
+    const { rows } = await this.query(sql, values);
+    return rows[0] === undefined ? undefined : userFromRow<User>(rows[0] as UserRow);
+  }
+
+  private async passkey(sql: string, values: unknown[]): Promise<Passkey | undefined> {
+    const { rows } = await this.query(sql, values);
+    return rows[0] === undefined ? undefined : passkeyFromRow(rows[0] as PasskeyRow);
+  }
+
+  /** One statement on a pooled connection; driver errors become the UserStore's. */
+  private async query(sql: string, values: unknown[], userId?: string) {
+    const client = await this.acquire();
+    try {
+      const result = await client.query({ text: sql, values, query_timeout: this.queryTimeout });
+      client.release();
+      return result;
+    } catch (err) {
+      client.release(isServerError(err) ? undefined : (err as Error)); // a broken one is dropped
+      const context = { store: 'PostgresUserStore', userId, migrateHint: this.hint };
+      throw storeError(classify(err, this.t), err, context);
+    }
+  }
+
+  /** Runs `work` in one transaction on one connection. */
+  private async transaction<T>(work: (run: PgRun) => Promise<T>): Promise<T> {
+    const client = await this.acquire();
+    const run: PgRun = (text, values) =>
+      client.query({ text, values, query_timeout: this.queryTimeout });
+    let result: T;
+    try {
+      await run('BEGIN');
+      result = await work(run);
+      await run('COMMIT');
+    } catch (err) {
+      if (!isServerError(err)) client.release(err as Error);
+      else
+        await run('ROLLBACK').then(
+          () => client.release(),
+          (e: Error) => client.release(e),
+        );
+      throw err;
+    }
+    client.release();
+    return result;
+  }
+
+  /** A pooled connection within `connectTimeout`, or a rejection that says why not. */
+  private acquire(): Promise<PgPoolClient> {
+    const pending = this.pool.connect();
+    return new Promise((resolve, reject) => {
+      let late = false;
+      const timer = setTimeout(() => {
+        late = true;
+        reject(new Error(`PostgresUserStore: no connection within ${this.connectTimeout} ms`));
+      }, this.connectTimeout);
+      pending.then(
+        (client) => {
+          clearTimeout(timer);
+          if (late) client.release();
+          else resolve(client);
+        },
+        (err: unknown) => {
+          clearTimeout(timer);
+          const reason = err instanceof Error ? err.message : String(err);
+          reject(
+            new Error(`PostgresUserStore: cannot connect to PostgreSQL: ${reason}`, { cause: err }),
+          );
+        },
+      );
+    });
+  }
+}
+
+/**
+ * True for an error PostgreSQL reported (a SQLSTATE, unlike Node's `EPIPE`): the connection
+ * itself is fine and goes back to the pool.
+ */
+function isServerError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^(?:[0-9][0-9A-Z]|F0|HV|P0|XX)[0-9A-Z]{3}$/.test(code);
+}
+
+/** What a pg error means; unique violations are told apart by constraint name. */
+function classify(err: unknown, t: TableNames): SqlFailure {
+  const { code, constraint } = err as { code?: unknown; constraint?: unknown };
+  if (code === '23503') return { kind: 'foreign_key' };
+  if (code === '42P01' || code === '3F000') return { kind: 'not_migrated' };
+  if (code !== '23505') return undefined;
+  const owners: Record<string, UniqueField> = {
+    [t.name('users_pkey')]: 'id',
+    [t.name('users_email_key')]: 'email',
+    [t.name('accounts_pkey')]: 'account',
+    [t.name('accounts_user_provider_key')]: 'account',
+    [t.name('passkeys_pkey')]: 'passkey',
+  };
+  const field = typeof constraint === 'string' ? owners[constraint] : undefined;
+  return field && { kind: 'unique', field };
+}
+
+function milliseconds(value: number, name: string): number {
+  if (!Number.isSafeInteger(value) || value <= 0) {
+    throw new TypeError(`PostgresUserStore: ${name} must be a positive whole number of ms`);
+  }
+  return value;
+}
