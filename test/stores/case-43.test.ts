@@ -6,16 +6,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
+import pg from 'pg';
 import { Redis } from 'ioredis';
 import {
+  MemoryStore,
   MemoryUserStore,
   Portcullis,
+  PostgresUserStore,
   RedisStore,
   SqliteStore,
   type Store,
 } from '../../lib/index.js';
 import { MemoryLogger, secretA } from '../helpers/app.js';
-import { needService } from '../support/services.js';
+import { POSTGRES_URL, needService } from '../support/services.js';
 import { TcpProxy } from '../support/proxy.js';
 
 /**
@@ -220,6 +223,87 @@ describe('security case 43: SqliteStore locked or read-only', function () {
       await expect503(...(await timed(() => rateLimited(ro))));
       await expect503(...(await timed(() => rotation(ro))));
       expect((await rotation(rw)).status).to.equal(200); // not spent by the refused attempt
+    } finally {
+      await readonly.close();
+    }
+  });
+});
+
+describe('security case 43: PostgresUserStore down, slow or read-only', function () {
+  this.timeout(30000);
+  const schema = `pc_43_${randomBytes(5).toString('hex')}`;
+  let proxy: TcpProxy;
+  let pgUsers: PostgresUserStore<User>;
+  let r: Rig;
+  let carol: User;
+
+  /** An app whose users are in PostgreSQL (reached through the proxy), its Store in memory. */
+  async function pgRig(users: PostgresUserStore<User>): Promise<Rig> {
+    const logger = new MemoryLogger();
+    const auth = new Portcullis<User>({
+      secret: secretA,
+      users,
+      store: new MemoryStore(),
+      logger,
+      storeTimeout: TIMEOUT,
+      csrf: { allowMissingOrigin: true },
+    });
+    const koa = new Koa();
+    koa.use(auth.middleware());
+    koa.use(auth.routes());
+    const cookie = await auth.testing.sessionCookie(carol);
+    const { refreshToken } = await auth.tokens.issue(carol);
+    return { app: request(koa.callback()), auth, logger, cookie, refreshToken };
+  }
+
+  const through = (port: number, more = '') =>
+    new PostgresUserStore<User>({
+      connectionString: `postgres://postgres@127.0.0.1:${port}/test${more}`,
+      schema,
+    });
+
+  before(async function () {
+    await needService(this, 'PostgreSQL', 5432);
+    const direct = new PostgresUserStore<User>({ connectionString: POSTGRES_URL, schema });
+    await direct.migrate();
+    carol = await direct.create({ email: 'carol@example.com' });
+    await direct.close();
+  });
+  after(async () => {
+    const admin = new pg.Pool({ connectionString: POSTGRES_URL });
+    await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => undefined);
+    await admin.end();
+  });
+  beforeEach(async () => {
+    proxy = await TcpProxy.start(5432);
+    pgUsers = through(proxy.port);
+    r = await pgRig(pgUsers);
+    expect((await sessionLookup(r)).status).to.equal(200);
+  });
+  afterEach(async () => {
+    await pgUsers.close();
+    await proxy.close();
+  });
+
+  for (const mode of ['down', 'stall'] as const) {
+    const what = mode === 'down' ? 'down (connections reset)' : 'not answering';
+    it(`${what}: a session lookup and a sign-up answer 503 in time, then recover`, async () => {
+      proxy.set(mode);
+      await wait(50);
+      await expect503(...(await timed(() => sessionLookup(r))));
+      await expect503(...(await timed(() => rateLimited(r)))); // a guest sign-up writes a user
+      proxy.set('pass');
+      const me = await eventually(() => sessionLookup(r), 200);
+      expect(me.body.user?.email ?? me.body.email).to.equal('carol@example.com');
+    });
+  }
+
+  it('refusing writes (a read-only transaction default): reads pass, a sign-up answers 503', async () => {
+    const readonly = through(5432, '?options=-c%20default_transaction_read_only%3Don');
+    try {
+      const ro = await pgRig(readonly);
+      expect((await sessionLookup(ro)).status).to.equal(200);
+      await expect503(...(await timed(() => rateLimited(ro))));
     } finally {
       await readonly.close();
     }
