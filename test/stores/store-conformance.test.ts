@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import Koa from 'koa';
 import request from 'supertest';
 import { RateLimiterRes } from 'rate-limiter-flexible';
-import { MemoryUserStore, Portcullis, type Store } from '../../lib/index.js';
+import { MemoryUserStore, Portcullis, SqliteStore, type Store } from '../../lib/index.js';
 import { MemoryLogger, secretA } from '../helpers/app.js';
 import { allBackends, type Backend } from './backends.js';
 
@@ -202,3 +202,28 @@ for (const kind of allBackends) {
     });
   });
 }
+
+describe('SqliteStore housekeeping', () => {
+  it('purges expired rows (values, set members), keeps live ones, and closes', async () => {
+    const Database = (await import('better-sqlite3')).default;
+    const db = new Database(':memory:');
+    const store = new SqliteStore({ database: db, purgeInterval: 60_000 });
+    await store.set('old', 'x', 20);
+    await store.set('live', 'y', 60_000);
+    await store.addMember('oldset', 'm', 20);
+    await store.addMember('liveset', 'm', 60_000);
+    await wait(50);
+    const rows = () =>
+      [
+        db.prepare('SELECT count(*) FROM portcullis_kv').pluck().get(),
+        db.prepare('SELECT count(*) FROM portcullis_set_members').pluck().get(),
+      ] as number[];
+    expect(rows()).to.deep.equal([2, 2]); // expired, but not yet purged (and never read)
+    store.purge();
+    expect(rows()).to.deep.equal([1, 1]);
+    expect(await store.get('live')).to.equal('y');
+    await store.close();
+    expect(db.open).to.equal(true); // a database the app gave is left open
+    db.close();
+  });
+});
