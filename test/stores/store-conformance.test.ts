@@ -2,7 +2,15 @@ import { expect } from 'chai';
 import Koa from 'koa';
 import request from 'supertest';
 import { RateLimiterRes } from 'rate-limiter-flexible';
-import { MemoryUserStore, Portcullis, SqliteStore, type Store } from '../../lib/index.js';
+import { Redis } from 'ioredis';
+import {
+  MemoryUserStore,
+  Portcullis,
+  RedisStore,
+  SqliteStore,
+  type Store,
+} from '../../lib/index.js';
+import { REDIS_URL, needService } from '../support/services.js';
 import { MemoryLogger, secretA } from '../helpers/app.js';
 import { allBackends, type Backend } from './backends.js';
 
@@ -225,5 +233,28 @@ describe('SqliteStore housekeeping', () => {
     await store.close();
     expect(db.open).to.equal(true); // a database the app gave is left open
     db.close();
+  });
+});
+
+describe('RedisStore with a client of the app', function () {
+  before(async function () {
+    await needService(this, 'Redis', 6379);
+  });
+
+  it('uses the given ioredis client under its prefix, and close() leaves it open', async () => {
+    const client = new Redis(REDIS_URL);
+    const prefix = `pctest:${Math.random().toString(36).slice(2)}:`;
+    const store = new RedisStore({ client, prefix });
+    await store.set('k', 'v', 5000);
+    expect(await client.get(`${prefix}k`)).to.equal('v');
+    expect(await store.take('k')).to.equal('v');
+    await store.close();
+    expect(await client.ping()).to.equal('PONG');
+    client.disconnect();
+  });
+
+  it('refuses a url and a client together', () => {
+    const client = new Redis(REDIS_URL, { lazyConnect: true });
+    expect(() => new RedisStore({ client, url: REDIS_URL })).to.throw(TypeError, /url or a client/);
   });
 });
