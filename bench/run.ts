@@ -55,6 +55,16 @@ const CASES: Case[] = [
     variant: 'portcullis-session',
     cycling: true,
   },
+  {
+    label: 'Portcullis @LoginRequired, 10k sessions cycling, SqliteStore',
+    variant: 'portcullis-session-sqlite',
+    cycling: true,
+  },
+  {
+    label: 'Portcullis @LoginRequired, 10k sessions cycling, RedisStore',
+    variant: 'portcullis-session-redis',
+    cycling: true,
+  },
   { label: "Portcullis @TokenRequired('access')", variant: 'portcullis-access', cycling: false },
   {
     label: "Portcullis @TokenRequired('access'), 10k tokens cycling",

@@ -12,6 +12,9 @@ import Koa from 'koa';
 import passport from 'koa-passport';
 import session from 'koa-session';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   type AuthContext,
   Controller,
@@ -20,6 +23,9 @@ import {
   MemoryStore,
   MemoryUserStore,
   Portcullis,
+  RedisStore,
+  SqliteStore,
+  type Store,
   TokenRequired,
 } from '../lib/index.js';
 
@@ -67,12 +73,31 @@ async function bare(): Promise<Koa> {
   return withAdmin(app, router);
 }
 
-async function portcullis(kind: 'session' | 'access' | 'opaque'): Promise<Koa> {
+/** Where the Store keeps its state: memory, a SQLite file (in a temp dir), or the local Redis. */
+type Backend = 'memory' | 'sqlite' | 'redis';
+
+function storeFor(backend: Backend): Store {
+  if (backend === 'sqlite') {
+    return new SqliteStore({ path: join(mkdtempSync(join(tmpdir(), 'pc-bench-')), 'auth.db') });
+  }
+  if (backend === 'redis') {
+    return new RedisStore({
+      url: process.env.PORTCULLIS_BENCH_REDIS ?? 'redis://127.0.0.1:6379',
+      prefix: `pcbench:${randomBytes(6).toString('hex')}:`,
+    });
+  }
+  return new MemoryStore();
+}
+
+async function portcullis(
+  kind: 'session' | 'access' | 'opaque',
+  backend: Backend = 'memory',
+): Promise<Koa> {
   const opaque = new Map<string, string>();
   const auth = new Portcullis<BenchUser>({
     secret: SECRET,
     users: await userStore(),
-    store: new MemoryStore(),
+    store: storeFor(backend),
     ...(kind === 'opaque'
       ? {
           tokenLoader: (token: string) => {
@@ -189,6 +214,8 @@ async function joseMiddleware(): Promise<Koa> {
 export const VARIANTS = {
   bare: () => bare(),
   'portcullis-session': () => portcullis('session'),
+  'portcullis-session-sqlite': () => portcullis('session', 'sqlite'),
+  'portcullis-session-redis': () => portcullis('session', 'redis'),
   'portcullis-access': () => portcullis('access'),
   'portcullis-opaque': () => portcullis('opaque'),
   'koa-session': () => koaSession(),

@@ -5,11 +5,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { needService } from '../support/services.js';
 
 const run = fileURLToPath(new URL('../../bench/run.js', import.meta.url));
 
 describe('npm run bench (one short round, so the harness cannot rot)', function () {
   this.timeout(120_000);
+  before(async function () {
+    await needService(this, 'Redis', 6379); // the RedisStore variant
+  });
 
   it('runs every variant with no failed request and writes the report', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'portcullis-bench-'));
@@ -20,7 +24,7 @@ describe('npm run bench (one short round, so the harness cannot rot)', function 
       });
       const report = readFileSync(out, 'utf8');
       const rows = report.split('\n').filter((l) => /^\| (bare|Portcullis|koa|jose)/.test(l));
-      expect(rows).to.have.length(10);
+      expect(rows).to.have.length(12);
       for (const row of rows) {
         const cells = row.split('|').map((c) => c.trim());
         expect(Number(cells[2]!.replace(/,/g, '')), row).to.be.above(0);
