@@ -1,7 +1,7 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { RateLimiterSQLite, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { loadPeer } from './peer.js';
-import type { RateLimiterSpec, Store } from './types.js';
+import type { RateLimiterSpec, RevisionFeed, Store } from './types.js';
 
 /** Options for {@link SqliteStore}: a file path (the store opens and owns it) or an open database. */
 export interface SqliteStoreOptions {
@@ -44,6 +44,8 @@ type BetterSqlite3 = new (path: string) => Database;
  */
 export class SqliteStore implements Store {
   private readonly database: Database;
+  /** Revocations, exact across processes (see {@link DataVersionFeed}). */
+  readonly revisions: RevisionFeed;
   private readonly owned: boolean;
   private readonly prefix: string;
   private readonly timer: NodeJS.Timeout;
@@ -122,6 +124,7 @@ export class SqliteStore implements Store {
       purge: db.prepare(`DELETE FROM ${kv} WHERE expires <= ?`),
       purgeSets: db.prepare(`DELETE FROM ${sets} WHERE expires <= ?`),
     };
+    this.revisions = new DataVersionFeed(db);
     this.timer = setInterval(() => this.purge(), options.purgeInterval ?? 60_000);
     this.timer.unref();
   }
@@ -213,6 +216,41 @@ export class SqliteStore implements Store {
     clearInterval(this.timer);
     if (this.owned && this.database.open) this.database.close();
     return Promise.resolve();
+  }
+}
+
+/**
+ * The revocation feed of a SQLite file: this process's own revocations move it at once, and
+ * SQLite's `PRAGMA data_version` (which changes whenever another connection, in this process
+ * or another, commits to the file) moves it for everything else. Exact, so a validation is
+ * reused only while nothing could have been revoked; another process's every write (a sign-in
+ * too) makes this one re-read once. `undefined` when the file cannot be read.
+ */
+class DataVersionFeed implements RevisionFeed {
+  private n = 0;
+  private seen: unknown;
+  private readonly version: Statement;
+
+  constructor(private readonly db: Database) {
+    this.version = db.prepare('PRAGMA data_version').pluck();
+  }
+
+  current(): number | undefined {
+    if (!this.db.open) return undefined;
+    try {
+      const v = this.version.get();
+      if (v !== this.seen) {
+        this.seen = v;
+        this.n++;
+      }
+      return this.n;
+    } catch {
+      return undefined;
+    }
+  }
+
+  bump(): void {
+    this.n++;
   }
 }
 

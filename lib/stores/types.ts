@@ -59,7 +59,7 @@ export interface RateLimiterSpec {
 export interface RevisionFeed {
   /** The current value, or undefined while it cannot be trusted (say, while disconnected): then nothing cached is reused. */
   current(): number | undefined;
-  /** Announces a revocation to every instance (this one at once). */
+  /** Announces a revocation, called right after it was written, to every instance (this one at once). */
   bump(): void;
 }
 

@@ -16,6 +16,12 @@ import { allBackends, type Backend } from './backends.js';
 
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** One app instance: its Portcullis and its HTTP client. */
+interface Instance {
+  auth: Portcullis<{ id: string; email: string }>;
+  http: ReturnType<typeof request>;
+}
+
 /** The same contract, against every Store (a new handle per "instance" where it has connections). */
 for (const kind of allBackends) {
   describe(`Store conformance: ${kind.name}`, function () {
@@ -192,7 +198,39 @@ for (const kind of allBackends) {
       expect(replay.status).to.equal(401);
     });
 
-    it('a revocation feed, when the store has one, moves on every handle', async function () {
+    it('a session signed out through one app instance is refused by another within 1 s', async () => {
+      const users = new MemoryUserStore<{ id: string; email: string }>();
+      const alice = await users.create({ email: 'alice@example.com' });
+      const [a, b] = [store, backend.open()].map((s) => {
+        const auth = new Portcullis({
+          secret: secretA,
+          users,
+          store: s,
+          logger: new MemoryLogger(),
+          csrf: { allowMissingOrigin: true },
+        });
+        const app = new Koa();
+        app.use(auth.middleware());
+        app.use(auth.routes());
+        return { auth, http: request(app.callback()) };
+      }) as [Instance, Instance];
+      const bHttp = b.http;
+      const cookie = await a.auth.testing.sessionCookie(alice);
+      for (let i = 0; i < 3; i++) {
+        expect((await bHttp.get('/auth/me').set('Cookie', cookie)).status).to.equal(200); // cached live
+      }
+      expect((await a.http.post('/auth/logout').set('Cookie', cookie)).status).to.be.oneOf([
+        200, 204,
+      ]);
+      const started = Date.now();
+      let status = 200;
+      while (status === 200 && Date.now() - started < 1000) {
+        status = (await bHttp.get('/auth/me').set('Cookie', cookie)).status;
+      }
+      expect(status).to.equal(401);
+    });
+
+    it('a revocation feed, when the store has one, moves on every handle after a revocation', async function () {
       const other = backend.open();
       const [mine, theirs] = [store.revisions, other.revisions];
       if (!mine || !theirs) return this.skip(); // read at every request instead
@@ -204,7 +242,8 @@ for (const kind of allBackends) {
         await wait(10);
       const before = theirs.current();
       expect(before).to.be.a('number');
-      mine.bump();
+      await store.set('rat:some-token', '1', 5000); // as Portcullis does: write the revocation,
+      mine.bump(); // then announce it
       while (theirs.current() === before && Date.now() < deadline) await wait(5);
       expect(theirs.current()).to.not.equal(before);
     });
