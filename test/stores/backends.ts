@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { MemoryStore, RedisStore, SqliteStore, type Store } from '../../lib/index.js';
+import { Cluster } from 'ioredis';
 import { REDIS_URL, needService } from '../support/services.js';
+import { redisCluster, type RedisCluster } from '../support/redis-cluster.js';
 
 /**
  * One back-end of the Store conformance suite: `open()` gives a new handle (its own connection)
@@ -73,4 +75,31 @@ export const redisBackend: BackendKind = {
   },
 };
 
-export const allBackends = [memoryBackend, sqliteBackend, redisBackend];
+let cluster: RedisCluster | undefined;
+
+/** RedisStore on a real three-node Redis Cluster of this run's own, through an ioredis `Cluster`. */
+export const redisClusterBackend: BackendKind = {
+  name: 'RedisStore (Redis Cluster client)',
+  async ready(ctx) {
+    await needService(ctx, 'Redis', 6379); // redis-server is installed and works
+    cluster = await redisCluster();
+  },
+  make() {
+    const prefix = `pctest:${randomBytes(6).toString('hex')}:`;
+    const clients: Cluster[] = [];
+    const inner = tracking('RedisStore (Cluster)', () => {
+      const client = new Cluster(cluster!.nodes);
+      clients.push(client);
+      return new RedisStore({ client, prefix });
+    });
+    return {
+      ...inner,
+      async dispose() {
+        await inner.dispose();
+        await Promise.all(clients.map((c) => c.quit().catch(() => c.disconnect())));
+      },
+    };
+  },
+};
+
+export const allBackends = [memoryBackend, sqliteBackend, redisBackend, redisClusterBackend];

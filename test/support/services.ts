@@ -7,10 +7,10 @@ export const POSTGRES_URL =
 
 const seen = new Map<string, Promise<boolean>>();
 
-/** True when something accepts TCP connections on 127.0.0.1:`port` within 1 s (checked once). */
-export function listening(port: number): Promise<boolean> {
+/** True when something accepts TCP connections on 127.0.0.1:`port` within 1 s (checked once, unless `fresh`). */
+export function listening(port: number, fresh = false): Promise<boolean> {
   const key = String(port);
-  let answer = seen.get(key);
+  let answer = fresh ? undefined : seen.get(key);
   if (!answer) {
     answer = new Promise<boolean>((resolve) => {
       const socket = connect({ host: '127.0.0.1', port });
@@ -22,7 +22,7 @@ export function listening(port: number): Promise<boolean> {
       socket.once('connect', () => done(true));
       socket.once('error', () => done(false));
     });
-    seen.set(key, answer);
+    if (!fresh) seen.set(key, answer);
   }
   return answer;
 }
