@@ -37,7 +37,7 @@ export interface EmailOptions {
   appName?: string;
   /** Replaces some of the mail templates. */
   templates?: Partial<Templates>;
-  /** How long a magic link works. @default '15m' */
+  /** How long a magic link works (ASVS 5.0 V6.5.5 caps out-of-band secrets at 10 minutes). @default '10m' */
   magicLinkTtl?: Duration;
   /** How long an email code works. @default '10m' */
   otpTtl?: Duration;

@@ -325,7 +325,7 @@ export function resolveOptions<User extends BaseUser>(
     email: {
       appName: o.email?.appName ?? (baseOrigin ? new URL(baseOrigin).host : 'Portcullis'),
       templates: { ...defaultTemplates, ...o.email?.templates },
-      magicLinkMs: toMs(o.email?.magicLinkTtl ?? '15m', 'email.magicLinkTtl'),
+      magicLinkMs: toMs(o.email?.magicLinkTtl ?? '10m', 'email.magicLinkTtl'),
       otpMs: toMs(o.email?.otpTtl ?? '10m', 'email.otpTtl'),
       otpAttempts: attemptsOption(o.email?.otpAttempts),
       createUsers: o.email?.createUsers ?? true,

@@ -20,7 +20,7 @@ interface MagicRecord {
 
 /**
  * Magic links: a random 256-bit token mailed as a link, stored only as an HMAC under the
- * `magic` key, for `magicLinkTtl` (15 minutes). Following the link (GET) shows a confirm page;
+ * `magic` key, for `magicLinkTtl` (10 minutes). Following the link (GET) shows a confirm page;
  * its POST takes the token atomically (of two concurrent uses exactly one signs in), so a mail
  * scanner that prefetches links never burns it.
  */

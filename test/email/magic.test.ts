@@ -63,6 +63,7 @@ describe('magic links (POST /auth/magic, GET and POST /auth/magic/callback)', fu
     const mail = inbox.messages.at(-1)!;
     expect(mail.subject).to.equal('Sign in to Test App');
     expect(mail.text).to.contain('/auth/magic/callback?token=');
+    expect(mail.text).to.contain('expires in 10 minutes'); // the default (ASVS 5.0 V6.5.5)
     expect(mail.html).to.be.a('string').and.contain('<a href=');
   });
 
