@@ -18,7 +18,6 @@ import { TokensController } from './account-tokens.js';
 import { ApiController } from './api.js';
 import { ApiTokens } from './api-tokens.js';
 import { type DemoIdp, startDemoIdp } from './idp.js';
-import { linkPages } from './link-pages.js';
 import { messageFor } from './messages.js';
 import { OutboxController } from './outbox.js';
 import { PagesController } from './pages.js';
@@ -143,7 +142,6 @@ export async function createDemoApp(options: DemoOptions): Promise<DemoApp> {
   app.use(auth.middleware());
   app.use(notFound(site));
   app.use(bodyParser({ enableTypes: ['json', 'form'], jsonLimit: '16kb', formLimit: '16kb' }));
-  app.use(linkPages(site)); // a workaround: see link-pages.ts
   app.use(auth.routes());
   app.use(
     auth.controllers([

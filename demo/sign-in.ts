@@ -135,7 +135,7 @@ export class SignInController {
 </section>
 <section id="magic-link"><h2>Magic link</h2>
   <form method="post" action="/auth/magic">${rt}${email()}<button>Email me a sign-in link</button></form>
-  <p class="muted">A single-use link, valid 15 minutes; a new address gets a new account.</p>
+  <p class="muted">A single-use link, valid 10 minutes; a new address gets a new account.</p>
 </section>
 <section id="email-code"><h2>Email code</h2>
   <form method="post" action="/login/code">${rt}${email()}<button>Email me a code</button></form>

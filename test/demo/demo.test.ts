@@ -234,35 +234,6 @@ describe('demo app', function () {
     });
   });
 
-  describe('the pages behind mailed links (a workaround, see demo/link-pages.ts)', () => {
-    const demo = withDemo();
-
-    it('serves them under Referrer-Policy: strict-origin, their forms posting to the built-in routes', async () => {
-      for (const path of ['/auth/magic/callback', '/auth/email/verify', '/auth/password/reset']) {
-        const res = await demo().visitor().page(`${path}?token=abc`);
-        expect(res.status).to.equal(200);
-        expect(res.headers['referrer-policy']).to.equal('strict-origin');
-        expect(res.text).to.include('<meta name="referrer" content="strict-origin">');
-        expect(res.text).to.include(`<form method="post" action="${path}">`);
-      }
-    });
-
-    it('pins the library bug it works around: a same-origin post with Origin: null is refused', async () => {
-      // Browsers send `Origin: null` from a page under `Referrer-Policy: no-referrer`, which is
-      // what Portcullis's own pages behind mailed links use. When this test fails, Portcullis
-      // accepts that post (or its pages changed policy): delete demo/link-pages.ts.
-      const res = await demo()
-        .visitor()
-        .agent.post('/auth/magic/callback')
-        .type('form')
-        .set('Origin', 'null')
-        .set('Sec-Fetch-Site', 'same-origin')
-        .send('token=abc');
-      expect(res.status).to.equal(303);
-      expect(res.headers.location).to.equal('/login?error=csrf_failed');
-    });
-  });
-
   describe('email codes', () => {
     const demo = withDemo();
     it('mails a code, asks for it on the same page, and signs in with it', async () => {

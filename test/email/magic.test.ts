@@ -43,7 +43,7 @@ describe('magic links (POST /auth/magic, GET and POST /auth/magic/callback)', fu
     expect(link.pathname).to.equal('/auth/magic/callback');
     const page = await browser.request(link);
     expect(page.status).to.equal(200);
-    expect(page.headers.get('referrer-policy')).to.equal('no-referrer');
+    expect(page.headers.get('referrer-policy')).to.equal('strict-origin');
     expect(page.body).to.contain('<form method="post" action="/auth/magic/callback">');
     const token = link.searchParams.get('token')!;
     const done = await browser.request(`${app.url}/auth/magic/callback`, {

@@ -78,7 +78,7 @@ describe('email + password (ctx.auth.password and /auth/password/*)', function (
     expect(link.pathname).to.equal('/auth/email/verify');
     const page = await b.request(link);
     expect(page.status).to.equal(200);
-    expect(page.headers.get('referrer-policy')).to.equal('no-referrer');
+    expect(page.headers.get('referrer-policy')).to.equal('strict-origin');
     expect(
       (await post(b, '/auth/email/verify', { token: link.searchParams.get('token') })).status,
     ).to.equal(200);
@@ -187,7 +187,7 @@ describe('email + password (ctx.auth.password and /auth/password/*)', function (
       const b = new Browser();
       const form = await b.request(link);
       expect(form.status).to.equal(200);
-      expect(form.headers.get('referrer-policy')).to.equal('no-referrer');
+      expect(form.headers.get('referrer-policy')).to.equal('strict-origin');
       expect(form.body).to.contain('name="password"');
       const token = link.searchParams.get('token')!;
       const done = await b.request(`${app.url}/auth/password/reset`, {
