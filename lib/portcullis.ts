@@ -203,7 +203,7 @@ export class Portcullis<User extends BaseUser = BaseUser> {
     };
   }
 
-  /** The built-in `/auth/*` routes (refresh, logout, me; more as sign-in methods arrive). */
+  /** The built-in `/auth/*` routes: tokens, sign-out, `me`, and each configured sign-in method's (see docs/README.md). */
   routes(): Middleware {
     return authRoutes(this.core);
   }

@@ -147,6 +147,8 @@ const PAGE_CODES = new Set<AuthErrorCode>([
   'invalid_request',
   'payload_too_large',
   'csrf_failed',
+  'login_required',
+  'last_sign_in_method',
 ]);
 
 /** A code we know; anything else (never reflected) is `invalid_request`. */

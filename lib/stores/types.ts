@@ -88,8 +88,8 @@ export interface LinkedAccount {
 }
 
 /**
- * Where the app's users live. The core only needs `findById`; sign-in methods added later use
- * the optional methods when the store has them.
+ * Where the app's users live. The core only needs `findById`; each sign-in method uses the
+ * optional methods it needs (docs/stores.md says which), when the store has them.
  */
 export interface UserStore<User extends BaseUser = BaseUser> {
   /** True for an in-process store that answers at once: its calls skip the timeout race. */

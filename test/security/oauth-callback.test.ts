@@ -153,6 +153,21 @@ describe('OAuth callback attacks', function () {
         error: { code: 'invalid_request', message: 'The request is malformed.' },
       });
     });
+
+    it('names every code a form post can be sent there with (a signed-out password change)', async () => {
+      const browser = new Browser();
+      for (const [code, words] of [
+        ['login_required', 'Sign-in required.'],
+        ['last_sign_in_method', 'This is your only way to sign in'],
+      ] as const) {
+        const json = await browser.request(`${r.app.url}/auth/error?error=${code}`, {
+          headers: { accept: 'application/json' },
+        });
+        const { error } = JSON.parse(json.body) as { error: { code: string; message: string } };
+        expect(error.code).to.equal(code);
+        expect(error.message).to.contain(words);
+      }
+    });
   });
 
   describe('security case 29: the token endpoint answers a redirect, HTML, a 500 or nothing', () => {
