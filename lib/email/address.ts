@@ -9,7 +9,7 @@ const SHAPE =
  * The address as Portcullis stores and compares it: trimmed, and lower-cased whole (domains are
  * case-insensitive; virtually every provider treats the local part so too, and two accounts
  * for `Ada@` and `ada@` would be a trap). Refused with 400 `email_invalid`: a non-string, CR/LF
- * or other control characters, more than 254 characters, or not the shape `local@domain.tld`
+ * or any other control or invisible format character, more than 254 characters, or not the shape `local@domain.tld`
  * (internationalized domains must arrive in their ASCII `xn--` form).
  *
  * @example
@@ -19,8 +19,8 @@ const SHAPE =
  */
 export function normalizeEmail(value: unknown): string {
   if (typeof value !== 'string') throw badRequest('email_invalid');
-  // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(value)) throw badRequest('email_invalid');
+  // control characters (C0, DEL, C1) and invisible format characters (zero-width, bidi controls)
+  if (/[\p{Cc}\p{Cf}]/u.test(value)) throw badRequest('email_invalid');
   const email = value.trim().toLowerCase();
   if (email.length === 0 || email.length > MAX_LENGTH || !SHAPE.test(email)) {
     throw badRequest('email_invalid');

@@ -11,6 +11,10 @@
  * ```
  */
 export function safeReturnTo(value: unknown, fallback: string): string {
+  return checked(value, fallback, 0);
+}
+
+function checked(value: unknown, fallback: string, depth: number): string {
   if (typeof value !== 'string' || value.length === 0 || value.length > 2048) return fallback;
   if (!isSafePath(value)) return fallback;
   let decoded = value;
@@ -29,7 +33,11 @@ export function safeReturnTo(value: unknown, fallback: string): string {
   try {
     const url = new URL(value, base);
     if (url.origin !== base) return fallback;
-    return url.pathname + url.search + url.hash;
+    const path = url.pathname + url.search + url.hash;
+    // Resolving dot segments can make a new value (`/.//evil` becomes `//evil`): it must pass
+    // every check again, so the answer is one this function would return unchanged.
+    if (path === value) return path;
+    return depth < 3 ? checked(path, fallback, depth + 1) : fallback;
   } catch {
     return fallback;
   }

@@ -55,6 +55,8 @@ export function unseal<T = unknown>(
   if (!/^[A-Za-z0-9_-]+$/.test(b64)) return undefined;
   const body = Buffer.from(b64, 'base64url');
   if (body.length < IV + TAG + 2) return undefined;
+  // only the one encoding we issue: no spare bits set, nothing that decodes to the same bytes
+  if (body.toString('base64url') !== b64) return undefined;
   try {
     const decipher = createDecipheriv('aes-256-gcm', key, body.subarray(0, IV));
     decipher.setAAD(Buffer.from(purpose));

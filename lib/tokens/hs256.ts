@@ -56,12 +56,15 @@ export class Hs256Verifier {
     const signatureB64 = token.slice(dot2 + 1);
     if (!header || !SEGMENT.test(payloadB64) || !SEGMENT.test(signatureB64))
       throw unauthorized('token_invalid');
-    const signature = Buffer.from(signatureB64, 'base64url');
-    const expected = createHmac('sha256', header.key).update(token.slice(0, dot2)).digest();
+    // compared as text: the signature segment must be the exact encoding we issue (a decoded
+    // comparison would also accept the three strings that differ only in the last character's
+    // unused bits)
+    const expected = createHmac('sha256', header.key)
+      .update(token.slice(0, dot2))
+      .digest('base64url');
     if (
-      signature.length !== 32 ||
       signatureB64.length !== 43 ||
-      !timingSafeEqual(signature, expected)
+      !timingSafeEqual(Buffer.from(signatureB64, 'latin1'), Buffer.from(expected, 'latin1'))
     ) {
       throw unauthorized('token_invalid');
     }
