@@ -273,12 +273,17 @@ export class SessionManager {
     return this.store.members(`usess:${userId}`);
   }
 
-  /** Adds a session to the user's index; past `MAX_LISTED` entries, the dead ones are dropped. */
+  /**
+   * Adds a session to the user's index. The dead entries are dropped when the index reaches
+   * `MAX_LISTED` entries and then each power of two past it, so a user with thousands of live
+   * sessions (a script signing in in a loop) costs a few reads per sign-in, not thousands.
+   */
   private async index(userId: string, sid: string): Promise<void> {
     const key = `usess:${userId}`;
     await this.store.addMember(key, sid, this.cfg.absoluteMs);
     const ids = await this.idsOf(userId);
-    if (ids.length <= MAX_LISTED) return;
+    const n = ids.length;
+    if (n <= MAX_LISTED || (n !== MAX_LISTED + 1 && (n & (n - 1)) !== 0)) return;
     const dead: string[] = [];
     for (const id of ids) if ((await this.store.get(`sess:${id}`)) === undefined) dead.push(id);
     if (dead.length > 0) await this.store.removeMembers(key, dead);

@@ -99,6 +99,21 @@ describe('ctx.auth.sessions and /auth/sessions (where a user is signed in)', () 
     ).to.equal(401);
   });
 
+  it('keeps the per-user index small: ended sessions are dropped as sign-ins pile up', async () => {
+    const index = () => t.store.members(`usess:${t.alice.id}`);
+    for (let i = 0; i < 60; i++) {
+      const cookie = await device(`Script ${i}`);
+      await request(server)
+        .post('/test/logout')
+        .set('Cookie', cookie)
+        .set('Sec-Fetch-Site', 'same-origin');
+    }
+    // 60 sign-ins, each ended: the index was swept when it reached 51 entries
+    expect((await index()).length).to.be.lessThan(15);
+    const live = await device('Still here');
+    expect((await list(live)).body.sessions).to.have.length(1);
+  });
+
   it('forgets sessions that ended (sign-out) from the list', async () => {
     const a = await device('A');
     const b = await device('B');
