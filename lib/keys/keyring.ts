@@ -23,7 +23,8 @@ const PURPOSES: readonly KeyPurpose[] = [
 export const MIN_SECRET_BYTES = 32;
 
 /** The command the start-up error suggests for making a secret. */
-export const SECRET_HINT = `node -e "console.log(require('node:crypto').randomBytes(32).toString('base64url'))"`;
+export const SECRET_HINT =
+  "npx portcullis secret (or: node -e \"console.log(require('node:crypto').randomBytes(32).toString('base64url'))\")";
 
 /** One derived key and the id of the root secret it came from. */
 export interface DerivedKey {

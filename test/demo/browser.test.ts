@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BrowserContext, Page } from 'playwright-core';
 import { createDemoApp, type DemoApp } from '../../demo/app.js';
-import { chromium } from '../browser/chromium.js';
+import { chromium, virtualAuthenticator } from '../browser/chromium.js';
 import { SECRET } from './support.js';
 
 /** Where the walk's screenshots go: `test-output/demo/NN-name.png` at the repository's root. */
@@ -166,18 +166,7 @@ describe('the demo in a browser (headless Chromium): a new user walks through it
   });
 
   it('adds a passkey, signs out, and signs in with it', async () => {
-    const cdp = await context.newCDPSession(page);
-    await cdp.send('WebAuthn.enable');
-    await cdp.send('WebAuthn.addVirtualAuthenticator', {
-      options: {
-        protocol: 'ctap2',
-        transport: 'internal',
-        hasResidentKey: true,
-        hasUserVerification: true,
-        isUserVerified: true,
-        automaticPresenceSimulation: true,
-      },
-    });
+    await virtualAuthenticator(context, page);
     const add = page.locator('#passkeys form[data-passkey-form]');
     await add.getByLabel('Name').fill('Laptop');
     await add.getByRole('button', { name: 'Add a passkey' }).click();

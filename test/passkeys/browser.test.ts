@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type { BrowserContext, Page } from 'playwright-core';
-import { chromium } from '../browser/chromium.js';
+import { chromium, virtualAuthenticator } from '../browser/chromium.js';
 import { type PasskeyApp, startPasskeyApp } from './support/app.js';
 
 describe('passkeys in a real browser (Chromium, DevTools virtual authenticator)', function () {
@@ -33,18 +33,7 @@ describe('passkeys in a real browser (Chromium, DevTools virtual authenticator)'
     const started = Date.now();
     context = await browser.newContext();
     const page = await context.newPage();
-    const cdp = await context.newCDPSession(page);
-    await cdp.send('WebAuthn.enable');
-    const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
-      options: {
-        protocol: 'ctap2',
-        transport: 'internal',
-        hasResidentKey: true,
-        hasUserVerification: true,
-        isUserVerified: true,
-        automaticPresenceSimulation: true,
-      },
-    });
+    const { cdp, authenticatorId } = await virtualAuthenticator(context, page);
 
     await page.goto(`${app.url}/`);
     expect(await page.evaluate('typeof window.Portcullis.signInWithPasskey')).to.equal('function');

@@ -16,6 +16,7 @@ import {
   RedisStore,
   SqliteStore,
   type Store,
+  type UserStore,
 } from '../../lib/index.js';
 import { MemoryLogger, secretA } from '../helpers/app.js';
 import { POSTGRES_URL, needService } from '../support/services.js';
@@ -44,12 +45,20 @@ interface Rig {
 const users = new MemoryUserStore<User>();
 const alice = await users.create({ email: 'alice@example.com' });
 
-/** An app on `store`; `from`: use the cookie and refresh token another rig registered. */
-async function rig(store: Store, from?: Rig): Promise<Rig> {
+/**
+ * An app on `store` and `userStore`, with a session cookie and a refresh token of `who`; `from`:
+ * use the cookie and refresh token another rig registered instead.
+ */
+async function rig(
+  store: Store,
+  from?: Rig,
+  userStore: UserStore<User> = users,
+  who: User = alice,
+): Promise<Rig> {
   const logger = new MemoryLogger();
   const auth = new Portcullis<User>({
     secret: secretA,
-    users,
+    users: userStore,
     store,
     logger,
     storeTimeout: TIMEOUT,
@@ -58,8 +67,8 @@ async function rig(store: Store, from?: Rig): Promise<Rig> {
   const koa = new Koa();
   koa.use(auth.middleware());
   koa.use(auth.routes());
-  const cookie = from?.cookie ?? (await auth.testing.sessionCookie(alice));
-  const refreshToken = from?.refreshToken ?? (await auth.tokens.issue(alice)).refreshToken;
+  const cookie = from?.cookie ?? (await auth.testing.sessionCookie(who));
+  const refreshToken = from?.refreshToken ?? (await auth.tokens.issue(who)).refreshToken;
   return { app: request(koa.callback()), auth, logger, cookie, refreshToken };
 }
 
@@ -238,23 +247,8 @@ describe('security case 43: PostgresUserStore down, slow or read-only', function
   let carol: User;
 
   /** An app whose users are in PostgreSQL (reached through the proxy), its Store in memory. */
-  async function pgRig(users: PostgresUserStore<User>): Promise<Rig> {
-    const logger = new MemoryLogger();
-    const auth = new Portcullis<User>({
-      secret: secretA,
-      users,
-      store: new MemoryStore(),
-      logger,
-      storeTimeout: TIMEOUT,
-      csrf: { allowMissingOrigin: true },
-    });
-    const koa = new Koa();
-    koa.use(auth.middleware());
-    koa.use(auth.routes());
-    const cookie = await auth.testing.sessionCookie(carol);
-    const { refreshToken } = await auth.tokens.issue(carol);
-    return { app: request(koa.callback()), auth, logger, cookie, refreshToken };
-  }
+  const pgRig = (userStore: PostgresUserStore<User>) =>
+    rig(new MemoryStore(), undefined, userStore, carol);
 
   const through = (port: number, more = '') =>
     new PostgresUserStore<User>({
