@@ -250,13 +250,13 @@ export class SessionManager {
   /** Ends every session of the user but `keep`; returns how many ended. */
   async revokeOthers(userId: string, keep: SessionAuth | undefined): Promise<number> {
     let n = 0;
-    for (const sid of await this.idsOf(userId)) {
-      if (sid === keep?.s) continue;
+    // the ids read once: a sign-in landing meanwhile stays listed (and signed in)
+    const ended = (await this.idsOf(userId)).filter((sid) => sid !== keep?.s);
+    for (const sid of ended) {
       if ((await this.store.get(`sess:${sid}`)) !== undefined) n++;
       await this.store.delete(`sess:${sid}`);
     }
     bumpRevision(this.store);
-    const ended = (await this.idsOf(userId)).filter((sid) => sid !== keep?.s);
     await this.store.removeMembers(`usess:${userId}`, ended);
     return n;
   }
