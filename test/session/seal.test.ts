@@ -15,6 +15,22 @@ describe('seal() / unseal()', () => {
     });
   });
 
+  it('opens only the exact encoding it sealed: no other last character, nothing appended', () => {
+    const B64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    // body lengths of 1 and 2 modulo 3 leave unused bits in the last character
+    for (const value of [{ a: 1 }, { a: 12 }, { a: 123 }]) {
+      const sealed = seal(ringA, 'session', value);
+      expect(unseal(ringA, 'session', sealed)?.value).to.deep.equal(value);
+      for (const c of B64URL) {
+        if (c === sealed.at(-1)) continue;
+        expect(unseal(ringA, 'session', sealed.slice(0, -1) + c), c).to.equal(undefined);
+      }
+      for (const extra of ['A', 'AA', 'Q']) {
+        expect(unseal(ringA, 'session', sealed + extra), extra).to.equal(undefined);
+      }
+    }
+  });
+
   it('never opens a value sealed for another purpose', () => {
     const sealed = seal(ringA, 'flow', { a: 1 });
     expect(unseal(ringA, 'session', sealed)).to.equal(undefined);

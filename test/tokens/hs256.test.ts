@@ -154,13 +154,13 @@ describe('Hs256Verifier (strict node:crypto verifier), cross-tested with jose', 
 
   it('refuses every single-character change of a valid token', () => {
     const token = handMade(goodHeader, goodPayload());
-    const alphabet = 'AZaz09-_.';
+    const B64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
     for (let i = 0; i < token.length; i++) {
+      // the last character: every other one, those differing only in its unused bits too
+      const alphabet = i === token.length - 1 ? B64URL : 'AZaz09-_.';
       for (const c of alphabet) {
         if (token[i] === c) continue;
         const bad = token.slice(0, i) + c + token.slice(i + 1);
-        // a change in the last character may only flip unused bits of the signature's encoding
-        if (i === token.length - 1) continue;
         expect(
           codeOf(() => verifier.verify(bad, now())),
           `${i}:${c}`,
