@@ -246,9 +246,11 @@ export class RequestAuth<User extends BaseUser = BaseUser> {
 
   /** Ends the cookie session: revoked on the server, cookie cleared. */
   async logout(): Promise<void> {
-    if (this.session) await this.core.oauth.revokeAll(this.ctx);
-    const ended = await this.core.sessions.end(this.ctx, this.session);
-    if (ended) this.core.events.emit('logout', { userId: ended.u });
+    const live = this.session;
+    if (live) await this.core.oauth.revokeAll(this.ctx);
+    await this.core.sessions.end(this.ctx, live);
+    // a cookie that was already dead (replayed after a sign-out) is cleared, and not reported
+    if (live) this.core.events.emit('logout', { userId: live.u });
     this.session = undefined;
     this.sessionUser = undefined;
     this.ctx.state.user = undefined;

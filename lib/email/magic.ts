@@ -8,7 +8,7 @@ import type { BaseUser } from '../stores/types.js';
 import { randomToken } from '../util/encoding.js';
 import { normalizeEmail } from './address.js';
 import type { EmailCore } from './service.js';
-import { isTokenShape, storeKey } from './secrets.js';
+import { type Expiring, expiring, isTokenShape, putBackOnFailure, storeKey } from './secrets.js';
 import { userWithProvenEmail } from './users.js';
 
 interface MagicRecord {
@@ -49,7 +49,11 @@ export class MagicLinks<User extends BaseUser> {
       r: safeReturnTo(options.returnTo, core.opts.defaultReturnTo),
     };
     await core.guarded(() =>
-      core.store.set(storeKey(core.opts.ring, 'magic', token), JSON.stringify(record), magicLinkMs),
+      core.store.set(
+        storeKey(core.opts.ring, 'magic', token),
+        expiring(record, magicLinkMs),
+        magicLinkMs,
+      ),
     );
     const link = `${appOrigin(ctx, core.opts.baseOrigin)}${core.opts.prefix}/magic/callback?token=${token}`;
     await email.deliver(to, 'magicLink', { link, minutes: Math.round(magicLinkMs / 60_000) });
@@ -69,14 +73,17 @@ export class MagicLinks<User extends BaseUser> {
     const { core } = this;
     if (!isTokenShape(token)) throw badRequest('link_invalid');
     await this.email.limits.consume(ctx, 'verify');
-    const raw = await core.guarded(() => core.store.take(storeKey(core.opts.ring, 'magic', token)));
+    const key = storeKey(core.opts.ring, 'magic', token);
+    const raw = await core.guarded(() => core.store.take(key));
     if (raw === undefined) throw badRequest('link_invalid');
-    const record = JSON.parse(raw) as MagicRecord;
-    const auth = authOf<User>(ctx);
-    const { createUsers } = this.email.settings;
-    const user = await userWithProvenEmail(core, record.e, createUsers, auth.sessionUser);
-    if (!user) throw badRequest('link_invalid');
-    await auth.login(user, 'magic_link');
-    return record.r;
+    const record = JSON.parse(raw) as Expiring<MagicRecord>;
+    return putBackOnFailure(core.store, key, raw, async () => {
+      const auth = authOf<User>(ctx);
+      const { createUsers } = this.email.settings;
+      const user = await userWithProvenEmail(core, record.e, createUsers, auth.sessionUser);
+      if (!user) throw badRequest('link_invalid');
+      await auth.login(user, 'magic_link');
+      return record.r;
+    });
   }
 }

@@ -7,7 +7,7 @@ import type { BaseUser } from '../stores/types.js';
 import { randomToken, safeEqual } from '../util/encoding.js';
 import { normalizeEmail } from './address.js';
 import type { EmailCore } from './service.js';
-import { randomDigits, storeKey } from './secrets.js';
+import { putBackOnFailure, randomDigits, storeKey } from './secrets.js';
 import { userWithProvenEmail } from './users.js';
 
 interface OtpRecord {
@@ -105,19 +105,28 @@ export class EmailCodes<User extends BaseUser> {
       core.events.emit('login_failed', { method: 'email_code', code: 'code_invalid' });
       throw badRequest('code_invalid');
     }
-    if ((await core.guarded(() => core.store.take(key))) === undefined)
-      throw badRequest('code_invalid');
+    const taken = await core.guarded(() => core.store.take(key));
+    if (taken === undefined) throw badRequest('code_invalid');
+    // put back (the tries count kept) if a back-end fails from here on: the same code works once it is back
+    const user = await putBackOnFailure(
+      core.store,
+      key,
+      JSON.stringify({ ...record, x: opened.x }),
+      async () => {
+        const guest = authOf<User>(ctx).sessionUser;
+        const found = await userWithProvenEmail(core, to, email.settings.createUsers, guest);
+        if (!found) throw badRequest('code_invalid');
+        await authOf<User>(ctx).login(found, 'email_code');
+        return found;
+      },
+    );
     ctx.cookies.set(this.cookieName, '', {
       path: '/',
       expires: new Date(0),
       secure: core.opts.session.secure,
       overwrite: true,
     });
-    const guest = authOf<User>(ctx).sessionUser;
-    const user = await userWithProvenEmail(core, to, email.settings.createUsers, guest);
-    if (!user) throw badRequest('code_invalid');
-    await email.limits.reset('verify', to);
-    await authOf<User>(ctx).login(user, 'email_code');
+    await email.limits.reset('verify', to).catch(() => undefined);
     return user;
   }
 

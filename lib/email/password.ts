@@ -8,7 +8,7 @@ import type { BaseUser } from '../stores/types.js';
 import { randomToken } from '../util/encoding.js';
 import { normalizeEmail } from './address.js';
 import { isCommonPassword } from './common-passwords.js';
-import { isTokenShape, storeKey } from './secrets.js';
+import { type Expiring, expiring, isTokenShape, putBackOnFailure, storeKey } from './secrets.js';
 import type { EmailCore } from './service.js';
 
 /** The field on the app's user that holds the password hash (never shown by `/auth/me`). */
@@ -110,8 +110,7 @@ export class Passwords<User extends BaseUser> {
       throw unauthorized('credentials_invalid');
     }
     const fresh = await this.acceptable(next);
-    await this.setHash(user.id, fresh);
-    await core.generations.bump(user.id);
+    await this.replaceHash(user.id, fresh);
     core.events.emit('password_changed', { userId: user.id });
     await auth.login(user, 'password'); // this session lives on, with a new id
   }
@@ -125,7 +124,9 @@ export class Passwords<User extends BaseUser> {
     const token = randomToken(32);
     const key = storeKey(core.opts.ring, 'reset', token);
     if (!user) return;
-    await core.guarded(() => core.store.set(key, user.id, this.settings.resetMs));
+    await core.guarded(() =>
+      core.store.set(key, expiring({ u: user.id }, this.settings.resetMs), this.settings.resetMs),
+    );
     const link = `${appOrigin(ctx, core.opts.baseOrigin)}${core.opts.prefix}/password/reset?token=${token}`;
     await email.deliver(to, 'resetPassword', {
       link,
@@ -140,16 +141,17 @@ export class Passwords<User extends BaseUser> {
     if (!isTokenShape(token)) throw badRequest('link_invalid');
     const pw = await this.acceptable(password);
     await this.email.limits.consume(ctx, 'verify');
-    const userId = await core.guarded(() =>
-      core.store.take(storeKey(core.opts.ring, 'reset', token)),
-    );
-    if (userId === undefined) throw badRequest('link_invalid');
-    const user = await this.setHash(userId, pw, { emailVerified: true });
-    if (!user) throw badRequest('link_invalid');
-    await core.generations.bump(user.id);
-    core.events.emit('password_reset', { userId: user.id });
-    await authOf<User>(ctx).login(user, 'password_reset');
-    return user;
+    const key = storeKey(core.opts.ring, 'reset', token);
+    const raw = await core.guarded(() => core.store.take(key));
+    if (raw === undefined) throw badRequest('link_invalid');
+    const { u } = JSON.parse(raw) as Expiring<{ u: string }>;
+    return putBackOnFailure(core.store, key, raw, async () => {
+      const user = await this.replaceHash(u, pw, { emailVerified: true });
+      if (!user) throw badRequest('link_invalid');
+      core.events.emit('password_reset', { userId: user.id });
+      await authOf<User>(ctx).login(user, 'password_reset');
+      return user;
+    });
   }
 
   /** True when a reset or verification link is live (read only, for the pages behind GET). */
@@ -167,16 +169,17 @@ export class Passwords<User extends BaseUser> {
     const { core } = this;
     if (!isTokenShape(token)) throw badRequest('link_invalid');
     await this.email.limits.consume(ctx, 'verify');
-    const raw = await core.guarded(() =>
-      core.store.take(storeKey(core.opts.ring, 'verify', token)),
-    );
+    const key = storeKey(core.opts.ring, 'verify', token);
+    const raw = await core.guarded(() => core.store.take(key));
     if (raw === undefined) throw badRequest('link_invalid');
-    const { u, e } = JSON.parse(raw) as { u: string; e: string };
-    const user = await core.findUser(u);
-    if (!user || user.email?.toLowerCase() !== e) throw badRequest('link_invalid');
-    await core.guarded(() =>
-      this.users().update!(u, { emailVerified: true } as Partial<Omit<User, 'id'>>),
-    );
+    const { u, e } = JSON.parse(raw) as Expiring<{ u: string; e: string }>;
+    await putBackOnFailure(core.store, key, raw, async () => {
+      const user = await core.findUser(u);
+      if (!user || user.email?.toLowerCase() !== e) throw badRequest('link_invalid');
+      await core.guarded(() =>
+        this.users().update!(u, { emailVerified: true } as Partial<Omit<User, 'id'>>),
+      );
+    });
     core.events.emit('email_verified', { userId: u });
   }
 
@@ -185,13 +188,34 @@ export class Passwords<User extends BaseUser> {
     const token = randomToken(32);
     const key = storeKey(core.opts.ring, 'verify', token);
     await core.guarded(() =>
-      core.store.set(key, JSON.stringify({ u: userId, e: to }), this.settings.verifyMs),
+      core.store.set(
+        key,
+        expiring({ u: userId, e: to }, this.settings.verifyMs),
+        this.settings.verifyMs,
+      ),
     );
     const link = `${appOrigin(ctx, core.opts.baseOrigin)}${core.opts.prefix}/email/verify?token=${token}`;
     await this.email.deliver(to, 'verifyEmail', {
       link,
       minutes: Math.round(this.settings.verifyMs / 60_000),
     });
+  }
+
+  /**
+   * Sets a new password and ends every session and token of the user. Everything is ended both
+   * before the hash is written (a store failing after the write can never leave old sessions
+   * alive with the new password in place) and after it (a session signed in with the old
+   * password in between ends too).
+   */
+  private async replaceHash(
+    userId: string,
+    pw: string,
+    extra: Record<string, unknown> = {},
+  ): Promise<User | undefined> {
+    await this.core.generations.bump(userId);
+    const user = await this.setHash(userId, pw, extra);
+    if (user) await this.core.generations.bump(userId);
+    return user;
   }
 
   private async setHash(

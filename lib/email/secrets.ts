@@ -1,5 +1,7 @@
 import { createHmac, randomInt } from 'node:crypto';
+import { isAuthError } from '../errors.js';
 import type { KeyPurpose, Keyring } from '../keys/keyring.js';
+import type { Store } from '../stores/types.js';
 
 /**
  * The Store key for a single-use secret (link token, code flow): an HMAC under the purpose's
@@ -20,4 +22,37 @@ export function randomDigits(n: number): string {
 /** True for a link token's shape (base64url, 43 characters): anything else is refused unread. */
 export function isTokenShape(value: unknown): value is string {
   return typeof value === 'string' && /^[A-Za-z0-9_-]{43}$/.test(value);
+}
+
+/** A single-use record as stored: its fields and its expiry (`x`, ms since the epoch). */
+export type Expiring<T> = T & { x: number };
+
+/** The stored form of a single-use record that lives `ttlMs` from now. */
+export function expiring<T extends object>(record: T, ttlMs: number): string {
+  return JSON.stringify({ ...record, x: Date.now() + ttlMs });
+}
+
+/**
+ * Runs `use` on a single-use record just taken from the store. When `use` fails for want of a
+ * back-end (an error answered 5xx: a store or user store down), the record is put back for the
+ * rest of its lifetime, so the same link or code works once the back-end is back; a refusal of
+ * the request (4xx) or a success leaves it spent. The put-back is best effort and not awaited:
+ * with the store down too, the link stays spent and the user asks for a new one.
+ */
+export async function putBackOnFailure<T>(
+  store: Store,
+  key: string,
+  raw: string,
+  use: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await use();
+  } catch (err) {
+    const left = (JSON.parse(raw) as { x?: unknown }).x;
+    const ttl = typeof left === 'number' ? left - Date.now() : 0;
+    if (ttl > 0 && !(isAuthError(err) && err.status < 500)) {
+      store.add(key, raw, ttl).catch(() => undefined);
+    }
+    throw err;
+  }
 }

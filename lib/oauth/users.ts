@@ -72,5 +72,14 @@ async function defaultUser<User extends BaseUser>(
   } as unknown as Omit<User, 'id'>;
   // a guest signing up keeps its id (upgraded in place); anyone else gets a new user
   const user = await createOrUpgrade(core, currentUser, data);
-  return link(user);
+  try {
+    return await link(user);
+  } catch (err) {
+    // A new user the link failed for has no way to sign in: it goes (best effort, not
+    // awaited). An upgraded guest stays, still signed in on this browser: the retry links it.
+    if (user.id !== currentUser?.id && users.delete) {
+      Promise.resolve(core.guarded(() => users.delete!(user.id))).catch(() => undefined);
+    }
+    throw err;
+  }
 }

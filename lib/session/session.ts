@@ -274,13 +274,12 @@ export class SessionManager {
   }
 
   /**
-   * Adds a session to the user's index. The dead entries are dropped when the index reaches
-   * `MAX_LISTED` entries and then each power of two past it, so a user with thousands of live
-   * sessions (a script signing in in a loop) costs a few reads per sign-in, not thousands.
+   * Drops the dead entries of the user's index when it reaches `MAX_LISTED` entries and then
+   * each power of two past it, so a user with thousands of live sessions (a script signing in
+   * in a loop) costs a few reads per sign-in, not thousands.
    */
-  private async index(userId: string, sid: string): Promise<void> {
+  private async sweep(userId: string): Promise<void> {
     const key = `usess:${userId}`;
-    await this.store.addMember(key, sid, this.cfg.absoluteMs);
     const ids = await this.idsOf(userId);
     const n = ids.length;
     if (n <= MAX_LISTED || (n !== MAX_LISTED + 1 && (n & (n - 1)) !== 0)) return;
@@ -289,7 +288,13 @@ export class SessionManager {
     if (dead.length > 0) await this.store.removeMembers(key, dead);
   }
 
-  /** Starts a new session for `userId` (new id; `previous`, if any, is revoked). */
+  /**
+   * Starts a new session for `userId` (new id; `previous`, if any, is revoked). The writes are
+   * ordered so that a store failing between any two of them leaves nothing signed in that the
+   * user cannot see: the old session ends first (the browser is signed out, never in twice),
+   * the new id is listed before its record exists (a listed id without a record reads as
+   * ended and the next sweep drops it), and the record is the last write that matters.
+   */
   async start(
     ctx: Context,
     userId: string,
@@ -298,10 +303,11 @@ export class SessionManager {
   ): Promise<SessionAuth> {
     const now = Date.now();
     const auth: SessionAuth = { s: randomToken(18), u: userId, c: now, t: now };
-    await this.register(auth, mark, ctx.get('User-Agent').slice(0, 200));
-    await this.index(userId, auth.s);
     const old = previous ?? this.peek(ctx);
     if (old) await this.revoke(old);
+    await this.store.addMember(`usess:${userId}`, auth.s, this.cfg.absoluteMs);
+    await this.register(auth, mark, ctx.get('User-Agent').slice(0, 200));
+    await this.sweep(userId);
     ctx.session = { [AUTH_KEY]: auth };
     return auth;
   }

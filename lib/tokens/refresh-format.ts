@@ -18,16 +18,18 @@ export interface RefreshTokenParts {
   storageKey: string;
 }
 
+/** A new refresh token and the key its record is stored under. */
+export interface RefreshToken {
+  token: string;
+  storageKey: string;
+}
+
 /**
  * Makes a refresh token: `pcr_<kid>.<family>.<expiry>.<random>.<mac>`. The MAC (HMAC-SHA256
  * under the refresh-purpose key) lets forgeries be refused before any store lookup; the
  * random part makes it unguessable; only its hash is stored.
  */
-export function makeRefreshToken(
-  ring: Keyring,
-  familyId: string,
-  expiresAt: number,
-): { token: string; storageKey: string } {
+export function makeRefreshToken(ring: Keyring, familyId: string, expiresAt: number): RefreshToken {
   const { kid, key } = ring.current('refresh');
   const body = `${kid}.${familyId}.${Math.ceil(expiresAt / 1000)}.${randomToken(32)}`;
   const token = `${REFRESH_PREFIX}${body}.${mac(key, body)}`;

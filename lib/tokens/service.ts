@@ -8,7 +8,12 @@ import { Generations } from './generations.js';
 import { Hs256Verifier } from './hs256.js';
 import { BoundedCache } from '../util/bounded-cache.js';
 import { bumpRevision, revisionOf } from '../stores/revision.js';
-import { looksLikeRefreshToken, makeRefreshToken, parseRefreshToken } from './refresh-format.js';
+import {
+  looksLikeRefreshToken,
+  makeRefreshToken,
+  parseRefreshToken,
+  type RefreshToken,
+} from './refresh-format.js';
 
 /** A family record outlives its last token a little, so a late token reads "expired", not "revoked". */
 const FAMILY_GRACE_MS = 60_000;
@@ -102,7 +107,8 @@ export class TokenService {
       JSON.stringify(family),
       this.refreshTtlMs + FAMILY_GRACE_MS,
     );
-    const tokens = await this.mint(family, familyId);
+    const refresh = await this.storeNext(family, familyId, [`rtf:${familyId}`]);
+    const tokens = await this.sign(family, refresh);
     this.events.emit('token_issued', { userId: user.id, scopes });
     return tokens;
   }
@@ -164,8 +170,19 @@ export class TokenService {
   async rotate(refreshToken: string): Promise<IssuedTokens> {
     const { familyId, storageKey } = parseRefreshToken(this.ring, refreshToken);
     const family = await this.liveFamily(familyId);
-    if ((await this.store.take(storageKey)) !== familyId) await this.reuse(familyId, family);
-    const tokens = await this.mint(family, familyId);
+    // The next token is stored before this one is spent, and the spend is the last write: a
+    // store failing anywhere before it leaves this token working (the unsent next one is
+    // removed), so the client's retry succeeds; once spent, nothing else can fail.
+    const next = await this.storeNext(family, familyId);
+    let spent: string | undefined;
+    try {
+      spent = await this.store.take(storageKey);
+    } catch (err) {
+      this.forget([next.storageKey]);
+      throw err;
+    }
+    if (spent !== familyId) await this.reuse(familyId, family);
+    const tokens = await this.sign(family, next);
     this.events.emit('token_refreshed', { userId: family.u });
     return tokens;
   }
@@ -223,9 +240,31 @@ export class TokenService {
     return cached;
   }
 
-  private async mint(family: Family, familyId: string): Promise<IssuedTokens> {
+  /**
+   * Stores the family's next refresh token. When that write fails, `orphans` (records written
+   * just before it for this token) are removed, without waiting: the request already fails.
+   */
+  private async storeNext(
+    family: Family,
+    familyId: string,
+    orphans: readonly string[] = [],
+  ): Promise<RefreshToken> {
     const refresh = makeRefreshToken(this.ring, familyId, family.e);
-    await this.store.set(refresh.storageKey, familyId, Math.max(1, family.e - Date.now()));
+    try {
+      await this.store.set(refresh.storageKey, familyId, Math.max(1, family.e - Date.now()));
+    } catch (err) {
+      this.forget([refresh.storageKey, ...orphans]);
+      throw err;
+    }
+    return refresh;
+  }
+
+  /** Deletes records a failed write left behind, best effort and without waiting. */
+  private forget(keys: readonly string[]): void {
+    for (const key of keys) this.store.delete(key).catch(() => undefined);
+  }
+
+  private async sign(family: Family, refresh: RefreshToken): Promise<IssuedTokens> {
     const access = await signAccessToken(this.ring, this.access, {
       sub: family.u,
       scopes: family.s,

@@ -50,7 +50,7 @@ function tap(proto: object, name: string, seen: (args: unknown[], result: unknow
 }
 
 // What Portcullis hands out, or is given to keep secret
-tap(TokenService.prototype, 'mint', (_args, issued) => {
+tap(TokenService.prototype, 'sign', (_args, issued) => {
   const { accessToken, refreshToken } = issued as { accessToken: string; refreshToken: string };
   secret(accessToken);
   secret(refreshToken);
