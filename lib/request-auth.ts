@@ -223,8 +223,17 @@ export class RequestAuth<User extends BaseUser = BaseUser> {
       User,
       'id'
     >);
+    try {
+      await this.login(user, 'anonymous');
+    } catch (err) {
+      // a guest nobody holds goes (best effort, not awaited: the request already fails)
+      const { users } = core.opts;
+      if (users.delete) {
+        Promise.resolve(core.guarded(() => users.delete!(user.id))).catch(() => undefined);
+      }
+      throw err;
+    }
     core.events.emit('guest_created', { userId: user.id });
-    await this.login(user, 'anonymous');
     return user;
   }
 

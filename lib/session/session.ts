@@ -289,11 +289,12 @@ export class SessionManager {
   }
 
   /**
-   * Starts a new session for `userId` (new id; `previous`, if any, is revoked). The writes are
-   * ordered so that a store failing between any two of them leaves nothing signed in that the
-   * user cannot see: the old session ends first (the browser is signed out, never in twice),
-   * the new id is listed before its record exists (a listed id without a record reads as
-   * ended and the next sweep drops it), and the record is the last write that matters.
+   * Starts a new session for `userId` (new id; `previous`, if any, is revoked). A store failing
+   * at any step leaves nothing signed in that the user cannot see or end: the old session ends
+   * first (the browser is signed out, never in twice), and when any later write fails (perhaps
+   * written, its answer lost) the new record is deleted, without waiting, so an id that got
+   * listed reads as ended and the next sweep drops it. Each id is listed only once its record
+   * exists, so a sweep never drops a session that is being started.
    */
   async start(
     ctx: Context,
@@ -305,9 +306,14 @@ export class SessionManager {
     const auth: SessionAuth = { s: randomToken(18), u: userId, c: now, t: now };
     const old = previous ?? this.peek(ctx);
     if (old) await this.revoke(old);
-    await this.store.addMember(`usess:${userId}`, auth.s, this.cfg.absoluteMs);
-    await this.register(auth, mark, ctx.get('User-Agent').slice(0, 200));
-    await this.sweep(userId);
+    try {
+      await this.register(auth, mark, ctx.get('User-Agent').slice(0, 200));
+      await this.store.addMember(`usess:${userId}`, auth.s, this.cfg.absoluteMs);
+      await this.sweep(userId);
+    } catch (err) {
+      this.store.delete(`sess:${auth.s}`).catch(() => undefined);
+      throw err;
+    }
     ctx.session = { [AUTH_KEY]: auth };
     return auth;
   }

@@ -102,11 +102,16 @@ export class TokenService {
     const familyId = randomToken(16);
     const family: Family = { u: user.id, g: gen, s: scopes, e: Date.now() + this.refreshTtlMs };
     if (options.expiresIn !== undefined) family.a = checkLifetime(options.expiresIn);
-    await this.store.set(
-      `rtf:${familyId}`,
-      JSON.stringify(family),
-      this.refreshTtlMs + FAMILY_GRACE_MS,
-    );
+    try {
+      await this.store.set(
+        `rtf:${familyId}`,
+        JSON.stringify(family),
+        this.refreshTtlMs + FAMILY_GRACE_MS,
+      );
+    } catch (err) {
+      this.forget([`rtf:${familyId}`]); // written, perhaps, with the answer lost
+      throw err;
+    }
     const refresh = await this.storeNext(family, familyId, [`rtf:${familyId}`]);
     const tokens = await this.sign(family, refresh);
     this.events.emit('token_issued', { userId: user.id, scopes });
