@@ -22,6 +22,17 @@ export function mountOAuthRoutes<User extends BaseUser>(core: Core<User>, router
   router.get('/:provider/login', async (ctx: Context, next) => {
     const p = provider(ctx);
     if (!p) return next();
+    // Sent here by another site (a link, a redirect, a frame), the browser gets a page to
+    // confirm on, not the provider: a provider that remembers its consent would otherwise sign
+    // the user in without them knowing (ASVS 5.0 V7.6.2). Our own pages' links, a bookmark or a
+    // typed address are not cross-site, and the confirm button is a same-origin request.
+    if (ctx.get('Sec-Fetch-Site') === 'cross-site') {
+      ctx.status = 200;
+      ctx.type = 'html';
+      ctx.set('Cache-Control', 'no-store');
+      ctx.body = confirmProviderPage(ctx, p);
+      return;
+    }
     try {
       ctx.redirect(await oauth.start(ctx, p));
     } catch (err) {
@@ -67,6 +78,25 @@ export function mountOAuthRoutes<User extends BaseUser>(core: Core<User>, router
     ctx.set('Cache-Control', 'no-store');
     ctx.redirect(`${core.opts.oauth.errorPath}?error=${err.code}`);
   }
+}
+
+/** The page a cross-site start of a provider sign-in lands on: one button, to the same URL. */
+function confirmProviderPage(ctx: Context, p: OAuth2Provider): string {
+  const label = LABELS[p.name] ?? p.name[0]!.toUpperCase() + p.name.slice(1);
+  const hidden = [...new URLSearchParams(ctx.querystring)]
+    .filter(([k]) => k === 'returnTo' || k === 'intent')
+    .map(([k, v]) => `<input type="hidden" name="${k}" value="${escapeHtml(v)}">`)
+    .join('\n');
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
+<meta name="referrer" content="strict-origin"><title>Sign in</title></head>
+<body><main><h1>Sign in with ${escapeHtml(label)}?</h1>
+<p>Another site sent you here to sign in to this one.</p>
+<form method="get" action="${escapeHtml(ctx.path)}">
+${hidden}
+<button type="submit">Continue with ${escapeHtml(label)}</button>
+</form></main></body></html>
+`;
 }
 
 /** `GET /error?error=<code>`: what went wrong, in our words only (a page, or JSON for APIs). */
