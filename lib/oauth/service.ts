@@ -58,7 +58,16 @@ export class OAuthService<User extends BaseUser> {
 
   constructor(private readonly core: Core<User>) {
     const { opts } = core;
-    for (const p of opts.providers) this.byName.set(p.name, p);
+    for (const p of opts.providers) {
+      this.byName.set(p.name, p);
+      // RFC 9700 §2.1.1: without PKCE a stolen code can be injected (state still stops CSRF)
+      if (!p.pkce) {
+        opts.logger.warn(
+          { event: 'provider_without_pkce', provider: p.name },
+          `portcullis: provider ${p.name} signs in without PKCE (the provider does not take it); see docs/oauth.md`,
+        );
+      }
+    }
     const base = opts.session.cookieName.replace(/^__Host-/, '');
     this.flows = new FlowCookies(
       opts.ring,

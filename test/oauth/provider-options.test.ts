@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { MemoryUserStore, Portcullis } from '../../lib/index.js';
-import { GitHub, OAuth2, OIDC } from '../../lib/providers.js';
-import { secretA } from '../helpers/app.js';
+import { Bitbucket, Facebook, GitHub, LinkedIn, OAuth2, OIDC } from '../../lib/providers.js';
+import { MemoryLogger, secretA } from '../helpers/app.js';
 
 const endpoints = {
   authorizationEndpoint: 'https://id.example.com/authorize',
@@ -10,6 +10,28 @@ const endpoints = {
 };
 
 describe('provider options, checked at construction', () => {
+  it('warns at start for each provider without PKCE (RFC 9700 §2.1.1), and only for those', () => {
+    const logger = new MemoryLogger();
+    const c = { clientId: 'c', clientSecret: 's' };
+    new Portcullis({
+      secret: secretA,
+      users: new MemoryUserStore(),
+      logger,
+      providers: [
+        new GitHub(c),
+        new Bitbucket(c),
+        new Facebook(c),
+        new LinkedIn(c),
+        new OAuth2({ name: 'corp', ...c, ...endpoints, pkce: false }),
+        new OAuth2({ name: 'fine', ...c, ...endpoints }),
+      ],
+    });
+    const warned = logger.records
+      .filter((r) => r.record.event === 'provider_without_pkce')
+      .map((r) => r.record.provider);
+    expect(warned).to.deep.equal(['bitbucket', 'facebook', 'linkedin', 'corp']);
+  });
+
   it('refuses a provider without a client id, saying where to find one', () => {
     expect(() => new GitHub({ clientId: '', clientSecret: 's' })).to.throw(
       TypeError,
