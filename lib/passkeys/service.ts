@@ -176,6 +176,8 @@ export class PasskeyService<User extends BaseUser> {
 
   private async login(ctx: Context, response: unknown): Promise<User> {
     const { core } = this;
+    // counted with password sign-ins per IP: each try costs a lookup and a signature check
+    await core.limits.consume(ctx, 'login');
     try {
       if (!isCredential(response)) throw invalid('malformed authentication response');
       const challenge = await this.challenges.takeLogin(ctx);

@@ -19,7 +19,7 @@ export type RateLimitOptions = Partial<
 >;
 
 const DEFAULTS: Record<LimitedAction, { perIp: Limit; perAccount: Limit }> = {
-  // password sign-in attempts
+  // password and passkey sign-in attempts (passkeys per IP only)
   login: { perIp: { points: 50, duration: 900 }, perAccount: { points: 10, duration: 900 } },
   // code checks (email codes, links)
   verify: { perIp: { points: 50, duration: 900 }, perAccount: { points: 10, duration: 900 } },

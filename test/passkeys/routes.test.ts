@@ -61,6 +61,23 @@ describe('passkey routes (/auth/passkeys/*)', function () {
     expect(app.events.at(-1)).to.include({ userId: app.alice.id, passkeyId: id });
   });
 
+  it('POST /login/verify counts toward the per-IP sign-in limit: 429 rate_limited past it', async () => {
+    await app.close();
+    app = await startPasskeyApp({ rateLimits: { login: { perIp: { points: 3, duration: 60 } } } });
+    const c = client(app);
+    const codes: Array<string | undefined> = [];
+    for (let i = 0; i < 4; i++) {
+      const res = await c.post('/auth/passkeys/login/verify', { id: 'x', type: 'public-key' });
+      codes.push(codeOf(res));
+    }
+    expect(codes).to.deep.equal([
+      'passkey_invalid',
+      'passkey_invalid',
+      'passkey_invalid',
+      'rate_limited',
+    ]);
+  });
+
   it('POST /login/verify signs the owner in from a fresh browser, with method passkey', async () => {
     const owner = client(app);
     await owner.signIn(app.alice);
