@@ -256,10 +256,12 @@ export class RequestAuth<User extends BaseUser = BaseUser> {
   /** Ends the cookie session: revoked on the server, cookie cleared. */
   async logout(): Promise<void> {
     const live = this.session;
-    if (live) await this.core.oauth.revokeAll(this.ctx);
+    const kept = live ? this.core.oauth.keptTokens(this.ctx) : undefined;
+    // the session ends first: a provider slow to revoke its tokens delays the answer, never the sign-out
     await this.core.sessions.end(this.ctx, live);
     // a cookie that was already dead (replayed after a sign-out) is cleared, and not reported
     if (live) this.core.events.emit('logout', { userId: live.u });
+    await this.core.oauth.revokeKept(kept);
     this.session = undefined;
     this.sessionUser = undefined;
     this.ctx.state.user = undefined;

@@ -19,7 +19,7 @@ const TOKENS_KEY = '$pt';
 const EARLY_MS = 60_000;
 
 /** A provider's token as kept in the encrypted session. */
-interface KeptToken {
+export interface KeptToken {
   /** Access token. */
   a: string;
   /** Refresh token. */
@@ -266,11 +266,18 @@ export class OAuthService<User extends BaseUser> {
     return next.accessToken;
   }
 
-  /** On sign-out: revokes the provider tokens this session holds, where providers allow it. */
-  async revokeAll(ctx: Context): Promise<void> {
-    if (!this.enabled || !ctx.session) return;
-    const all = (ctx.session as Record<string, unknown>)[TOKENS_KEY] as
+  /** The provider tokens this session holds (read before the session is cleared). */
+  keptTokens(ctx: Context): Record<string, KeptToken> | undefined {
+    if (!this.enabled || !ctx.session) return undefined;
+    return (ctx.session as Record<string, unknown>)[TOKENS_KEY] as
       Record<string, KeptToken> | undefined;
+  }
+
+  /**
+   * On sign-out: revokes the provider tokens read with `keptTokens()`, where providers allow
+   * it; failures are logged, never thrown.
+   */
+  async revokeKept(all: Record<string, KeptToken> | undefined): Promise<void> {
     if (!all) return;
     await Promise.all(
       Object.entries(all).map(async ([name, kept]) => {
