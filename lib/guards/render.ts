@@ -18,7 +18,7 @@ export async function renderError<User extends BaseUser>(
       { code: err.code, cause: describe(err.cause), path: ctx.path },
       `portcullis: ${err.message}`,
     );
-  }
+  } else reportRefused(err, ctx, core);
   ctx.status = err.status;
   for (const [name, value] of Object.entries(err.headers)) ctx.set(name, value);
   ctx.set('Cache-Control', 'no-store');
@@ -27,6 +27,26 @@ export async function renderError<User extends BaseUser>(
     return;
   }
   ctx.body = err.toJSON();
+}
+
+/** Codes that only say no credentials came: not worth an audit record each. */
+const UNAUTHENTICATED = new Set(['login_required', 'token_missing']);
+
+/** Emits `request_refused` for a refused (4xx) request that presented something. */
+export function reportRefused<User extends BaseUser>(
+  err: AuthError,
+  ctx: Context,
+  core: Core<User>,
+): void {
+  if (err.status >= 500 || UNAUTHENTICATED.has(err.code)) return;
+  const user = (ctx.state as { user?: { id?: unknown } }).user;
+  core.events.emit('request_refused', {
+    code: err.code,
+    status: err.status,
+    method: ctx.method,
+    path: ctx.path,
+    ...(typeof user?.id === 'string' ? { userId: user.id } : {}),
+  });
 }
 
 /** Drivers put connection strings in their messages: drop any `user:password@` and `password=...`. */

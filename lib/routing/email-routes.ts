@@ -5,6 +5,7 @@ import type { EmailCore } from '../email/service.js';
 import { escapeHtml } from '../email/templates.js';
 import { isAuthError } from '../errors.js';
 import { checkCsrf } from '../guards/csrf.js';
+import { reportRefused } from '../guards/render.js';
 import { isFormPost, readFields, stringField } from '../http/body.js';
 import { safeReturnTo } from '../http/return-to.js';
 import type { BaseUser } from '../stores/types.js';
@@ -194,6 +195,7 @@ function signInPost<User extends BaseUser>(core: Core<User>) {
         }
       } catch (err) {
         if (!form || !isAuthError(err) || err.status >= 500) throw err;
+        reportRefused(err, ctx, core);
         ctx.status = 303;
         ctx.redirect(`${core.opts.oauth.errorPath}?error=${err.code}`);
       }

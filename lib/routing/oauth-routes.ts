@@ -3,6 +3,7 @@ import type { Context, Middleware, Next } from 'koa';
 import type { Core } from '../core.js';
 import { AuthError, type AuthErrorCode, isAuthError } from '../errors.js';
 import { prefersHtml } from '../guards/guards.js';
+import { reportRefused } from '../guards/render.js';
 import { readFields } from '../http/body.js';
 import { safeReturnTo } from '../http/return-to.js';
 import type { OAuth2Provider } from '../oauth/provider.js';
@@ -63,6 +64,7 @@ export function mountOAuthRoutes<User extends BaseUser>(core: Core<User>, router
   function failed(ctx: Context, err: unknown, p: OAuth2Provider): void {
     if (!isAuthError(err) || err.code === 'misconfigured') throw err;
     core.events.emit('login_failed', { method: `oauth:${p.name}`, code: err.code });
+    reportRefused(err, ctx, core);
     if (err.status >= 500) {
       core.opts.logger.warn(
         {

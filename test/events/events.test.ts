@@ -1,7 +1,9 @@
 import { expect } from 'chai';
 import request from 'supertest';
 import type { AuthEvents } from '../../lib/index.js';
+import { startFaultApp } from '../faults/support.js';
 import { cookieHeader, makeApp } from '../helpers/app.js';
+import { Browser } from '../oauth/support/browser.js';
 
 describe('auth.on() audit events', () => {
   it('emits login and logout with the user id, never a cookie or token', async () => {
@@ -33,6 +35,60 @@ describe('auth.on() audit events', () => {
     const warning = t.logger.records.find((r) => r.level === 'warn');
     expect(warning?.record).to.deep.equal({ event: 'token_reuse', userId: t.bob.id });
     expect(JSON.stringify(t.logger.records)).not.to.include(refreshToken.slice(4, 30));
+  });
+
+  it('emits request_refused for refused tokens, missing roles and scopes, cross-site posts and limits, not for missing credentials', async () => {
+    const t = await makeApp({ rateLimits: { guest: { perIp: { points: 1, duration: 60 } } } });
+    const refused: Array<AuthEvents['request_refused']> = [];
+    t.auth.on('request_refused', (e) => refused.push(e));
+    const app = t.app.callback();
+    const bob = await t.auth.testing.sessionCookie(t.bob);
+    const { accessToken } = await t.auth.tokens.issue(t.bob);
+    await t.auth.tokens.revoke(accessToken);
+    await request(app).get('/dashboard'); // no credentials: not reported
+    await request(app).get('/api/profile'); // no token: not reported
+    await request(app).get('/api/profile').set('Authorization', 'Bearer not-a-token');
+    await request(app).get('/api/profile').set('Authorization', `Bearer ${accessToken}`);
+    await request(app).get('/dashboard/admin').set('Cookie', bob);
+    await request(app)
+      .post('/dashboard/item')
+      .set('Cookie', bob)
+      .set('Origin', 'https://evil.example');
+    const origin = { Origin: 'http://127.0.0.1' };
+    await request(app).post('/auth/anonymous').set(origin).set('Host', '127.0.0.1');
+    await request(app).post('/auth/anonymous').set(origin).set('Host', '127.0.0.1');
+    expect(refused.map((e) => [e.code, e.status, e.method, e.path, e.userId])).to.deep.equal([
+      ['token_invalid', 401, 'GET', '/api/profile', undefined],
+      ['token_revoked', 401, 'GET', '/api/profile', undefined],
+      ['forbidden', 403, 'GET', '/dashboard/admin', t.bob.id],
+      ['csrf_failed', 403, 'POST', '/dashboard/item', undefined],
+      ['rate_limited', 429, 'POST', '/auth/anonymous', undefined],
+    ]);
+    expect(JSON.stringify(refused)).not.to.include(accessToken.slice(-20));
+  });
+
+  it('emits request_refused for a spent or forged link posted from a form (answered with a redirect)', async () => {
+    const app = await startFaultApp();
+    try {
+      const refused: Array<AuthEvents['request_refused'] & { at: Date }> = [];
+      app.auth.on('request_refused', (e) => refused.push(e));
+      const step = await new Browser().request(`${app.url}/auth/magic/callback`, {
+        form: { token: 'A'.repeat(43) },
+        headers: { origin: app.url },
+      });
+      expect(step.status).to.equal(303);
+      expect(refused.map(({ at: _at, ...e }) => e)).to.deep.equal([
+        {
+          type: 'request_refused',
+          code: 'link_invalid',
+          status: 400,
+          method: 'POST',
+          path: '/auth/magic/callback',
+        },
+      ]);
+    } finally {
+      await app.close();
+    }
   });
 
   it('keeps answering when a listener throws, and logs it', async () => {
