@@ -246,8 +246,16 @@ export class RequestAuth<User extends BaseUser = BaseUser> {
     if (guest?.anonymous === true && guest.id !== user.id) {
       await mergeGuest(this.core, this.ctx, guest, user);
     }
-    const mark = await this.core.generations.current(user.id);
-    this.session = await this.core.sessions.start(this.ctx, user.id, mark, this.session);
+    try {
+      const mark = await this.core.generations.current(user.id);
+      this.session = await this.core.sessions.start(this.ctx, user.id, mark, this.session);
+    } catch (err) {
+      // A sign-in that fails leaves the browser signed out, never on its old session id: a
+      // guest upgraded just before (same user id) must not carry on under a session id it
+      // had before signing in. Best effort, not awaited: the store is failing.
+      if (this.session) this.core.sessions.abandon(this.session);
+      throw err;
+    }
     this.sessionUser = user;
     this.ctx.state.user = user;
     this.core.events.emit('login', { userId: user.id, method });

@@ -54,10 +54,16 @@ async function defaultUser<User extends BaseUser>(
     core.events.emit('account_linked', { userId: user.id, provider });
     return user;
   };
-  const linked = await call(() => findByAccount.call(users, provider, profile.id));
-  if (linked) return linked;
-  if (currentUser && currentUser.anonymous !== true) return link(currentUser);
   const email = profile.email?.trim().toLowerCase();
+  const data = {
+    ...(email && profile.emailVerified ? { email, emailVerified: true } : {}),
+    ...(profile.name !== undefined ? { name: profile.name } : {}),
+    ...(profile.picture !== undefined ? { picture: profile.picture } : {}),
+  } as unknown as Omit<User, 'id'>;
+  const linked = await call(() => findByAccount.call(users, provider, profile.id));
+  // a guest whose sign-up failed after its link (below) is upgraded now
+  if (linked) return linked.anonymous === true ? createOrUpgrade(core, linked, data) : linked;
+  if (currentUser && currentUser.anonymous !== true) return link(currentUser);
   if (email && users.findByEmail) {
     const existing = await call(() => users.findByEmail!(email));
     if (existing) {
@@ -65,19 +71,19 @@ async function defaultUser<User extends BaseUser>(
       throw new AuthError('account_exists');
     }
   }
-  const data = {
-    ...(email && profile.emailVerified ? { email, emailVerified: true } : {}),
-    ...(profile.name !== undefined ? { name: profile.name } : {}),
-    ...(profile.picture !== undefined ? { picture: profile.picture } : {}),
-  } as unknown as Omit<User, 'id'>;
-  // a guest signing up keeps its id (upgraded in place); anyone else gets a new user
-  const user = await createOrUpgrade(core, currentUser, data);
+  if (currentUser?.anonymous === true && users.update) {
+    // A guest signing up keeps its id: linked first, then upgraded, so a store failing in
+    // between leaves a guest (never a full account without a way in), and the next sign-in
+    // with this provider account finishes the upgrade.
+    await link(currentUser);
+    return createOrUpgrade(core, currentUser, data);
+  }
+  const user = await createOrUpgrade(core, undefined, data);
   try {
     return await link(user);
   } catch (err) {
-    // A new user the link failed for has no way to sign in: it goes (best effort, not
-    // awaited). An upgraded guest stays, still signed in on this browser: the retry links it.
-    if (user.id !== currentUser?.id && users.delete) {
+    // a new user the link failed for has no way in: it goes (best effort, not awaited)
+    if (users.delete) {
       Promise.resolve(core.guarded(() => users.delete!(user.id))).catch(() => undefined);
     }
     throw err;

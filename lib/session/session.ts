@@ -331,6 +331,11 @@ export class SessionManager {
     bumpRevision(this.store);
   }
 
+  /** Revokes a session in the registry, best effort and without waiting (a sign-in that failed). */
+  abandon(auth: SessionAuth): void {
+    this.revoke(auth).catch(() => undefined);
+  }
+
   /** Clears the cookie without touching the registry (for a session found dead). */
   drop(ctx: Context): void {
     ctx.session = null;
