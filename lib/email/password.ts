@@ -50,9 +50,15 @@ export class Passwords<User extends BaseUser> {
     }
     const passwordHash = await this.hasher().hash(pw);
     const data = { email: to, emailVerified: false, passwordHash } as unknown as Omit<User, 'id'>;
+    const guest = authOf<User>(ctx).sessionUser;
     let user: User;
     try {
-      user = await createOrUpgrade(core, authOf<User>(ctx).sessionUser, data);
+      if (guest?.anonymous === true && this.settings.requireVerifiedEmail && users.update) {
+        // A guest keeps its id but stays a guest until the address is verified: its browser
+        // sees the same whether the address was free or taken (and cannot sign in unverified).
+        const pending = await core.guarded(() => users.update!(guest.id, data));
+        user = pending ?? (await createOrUpgrade(core, undefined, data));
+      } else user = await createOrUpgrade(core, guest, data);
     } catch (err) {
       // a concurrent sign-up with this address won the unique constraint: the same answer
       if (isAuthError(err) && err.code === 'account_exists') return taken();
@@ -173,14 +179,19 @@ export class Passwords<User extends BaseUser> {
     const raw = await core.guarded(() => core.store.take(key));
     if (raw === undefined) throw badRequest('link_invalid');
     const { u, e } = JSON.parse(raw) as Expiring<{ u: string; e: string }>;
-    await putBackOnFailure(core.store, key, raw, async () => {
+    const guest = await putBackOnFailure(core.store, key, raw, async () => {
       const user = await core.findUser(u);
       if (!user || user.email?.toLowerCase() !== e) throw badRequest('link_invalid');
-      await core.guarded(() =>
-        this.users().update!(u, { emailVerified: true } as Partial<Omit<User, 'id'>>),
-      );
+      // a guest who registered becomes a full account now (see register)
+      const patch = {
+        emailVerified: true,
+        ...(user.anonymous === true ? { anonymous: false } : {}),
+      };
+      await core.guarded(() => this.users().update!(u, patch as Partial<Omit<User, 'id'>>));
+      return user.anonymous === true;
     });
     core.events.emit('email_verified', { userId: u });
+    if (guest) core.events.emit('guest_upgraded', { userId: u });
   }
 
   private async sendVerification(ctx: Context, userId: string, to: string): Promise<void> {

@@ -23,9 +23,15 @@ export async function userWithProvenEmail<User extends BaseUser>(
   }
   const found = await core.guarded(() => users.findByEmail!(email));
   if (found) {
-    if (found.emailVerified === true || !users.update) return found;
-    const patch = { emailVerified: true } as Partial<Omit<User, 'id'>>;
-    return (await core.guarded(() => users.update!(found.id, patch))) ?? found;
+    const pendingGuest = found.anonymous === true; // registered as a guest, not yet verified
+    if ((found.emailVerified === true && !pendingGuest) || !users.update) return found;
+    const patch = {
+      emailVerified: true,
+      ...(pendingGuest ? { anonymous: false } : {}),
+    } as Partial<Omit<User, 'id'>>;
+    const updated = (await core.guarded(() => users.update!(found.id, patch))) ?? found;
+    if (pendingGuest) core.events.emit('guest_upgraded', { userId: found.id });
+    return updated;
   }
   if (!create) return undefined;
   const data = { email, emailVerified: true } as unknown as Omit<User, 'id'>;
