@@ -120,7 +120,9 @@ export class RequestAuth<User extends BaseUser = BaseUser> {
     return {
       list: () => {
         const { user, auth } = mine();
-        return run(() => core.sessions.list(user.id, auth));
+        return run(async () =>
+          core.sessions.list(user.id, auth, await core.generations.current(user.id)),
+        );
       },
       revoke: (id) => {
         const { user, auth } = mine();
@@ -129,7 +131,9 @@ export class RequestAuth<User extends BaseUser = BaseUser> {
       },
       revokeOthers: () => {
         const { user, auth } = mine();
-        return run(() => core.sessions.revokeOthers(user.id, auth));
+        return run(async () =>
+          core.sessions.revokeOthers(user.id, auth, await core.generations.current(user.id)),
+        );
       },
     };
   }

@@ -209,8 +209,16 @@ export class SessionManager {
     await this.store.set(`seen:${auth.s}`, String(now), this.cfg.absoluteMs);
   }
 
-  /** The user's live sessions, newest first; `current` marks this request's. */
-  async list(userId: string, current: SessionAuth | undefined): Promise<SessionInfo[]> {
+  /**
+   * The user's live sessions, newest first; `current` marks this request's. `mark` is the
+   * user's current sign-out mark: a session issued under an older one ended with a sign-out
+   * everywhere (or a password change), even while its record lasts.
+   */
+  async list(
+    userId: string,
+    current: SessionAuth | undefined,
+    mark: number,
+  ): Promise<SessionInfo[]> {
     const ids = await this.idsOf(userId);
     const out: Array<SessionInfo & { at: number }> = [];
     const live: string[] = [];
@@ -218,7 +226,7 @@ export class SessionManager {
       const raw = await this.store.get(`sess:${sid}`);
       if (raw === undefined) continue;
       const rec = JSON.parse(raw) as RegistryRecord;
-      if (rec.u !== userId) continue;
+      if (rec.u !== userId || rec.g < mark) continue;
       live.push(sid);
       const seen = Number((await this.store.get(`seen:${sid}`)) ?? rec.c);
       out.push({
@@ -247,13 +255,14 @@ export class SessionManager {
     return false;
   }
 
-  /** Ends every session of the user but `keep`; returns how many ended. */
-  async revokeOthers(userId: string, keep: SessionAuth | undefined): Promise<number> {
+  /** Ends every session of the user but `keep`; returns how many were live (`mark`: as in `list`). */
+  async revokeOthers(userId: string, keep: SessionAuth | undefined, mark: number): Promise<number> {
     let n = 0;
     // the ids read once: a sign-in landing meanwhile stays listed (and signed in)
     const ended = (await this.idsOf(userId)).filter((sid) => sid !== keep?.s);
     for (const sid of ended) {
-      if ((await this.store.get(`sess:${sid}`)) !== undefined) n++;
+      const raw = await this.store.get(`sess:${sid}`);
+      if (raw !== undefined && (JSON.parse(raw) as RegistryRecord).g >= mark) n++;
       await this.store.delete(`sess:${sid}`);
     }
     bumpRevision(this.store);

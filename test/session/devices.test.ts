@@ -42,6 +42,26 @@ describe('ctx.auth.sessions and /auth/sessions (where a user is signed in)', () 
     expect(JSON.stringify(res.body)).not.to.contain(laptop.split('=')[1]!.slice(0, 20));
   });
 
+  it('leaves out, and does not count as ended, sessions a sign-out everywhere already ended', async () => {
+    const laptop = await device('Laptop');
+    await device('Phone');
+    const out = await request(server)
+      .post('/auth/logout')
+      .set('Cookie', laptop)
+      .set('Sec-Fetch-Site', 'same-origin')
+      .send({ everywhere: true });
+    expect(out.status).to.equal(200);
+    await new Promise((r) => setTimeout(r, 5)); // a new sign-in after the sign-out's moment
+    const tablet = await device('Tablet');
+    const res = await list(tablet);
+    expect(res.body.sessions.map((s: { device: string }) => s.device)).to.deep.equal(['Tablet']);
+    const others = await request(server)
+      .post('/auth/sessions/revoke-others')
+      .set('Cookie', tablet)
+      .set('Sec-Fetch-Site', 'same-origin');
+    expect(others.body).to.deep.equal({ ok: true, ended: 0 });
+  });
+
   it('revokes another session by id: its cookie no longer works at once', async () => {
     const laptop = await device('Laptop');
     const phone = await device('Phone');
