@@ -61,6 +61,11 @@ export interface TokenOptions {
   accessTokenTtl?: Duration;
   /** Refresh-family absolute lifetime. @default '30d' */
   refreshTokenTtl?: Duration;
+  /**
+   * A refresh token not used (rotated) for this long expires, and its family with it
+   * (RFC 9700 §4.14.2); `false`: only the absolute lifetime. @default '15d'
+   */
+  refreshIdleTimeout?: Duration | false;
   /** Allowed clock skew when checking `exp` and `nbf`, in seconds. @default 30 */
   clockSkew?: number;
   /** Header that carries bearer tokens. @default 'Authorization' */
@@ -177,6 +182,8 @@ export interface ResolvedOptions<User extends BaseUser> {
     audience: string;
     accessMs: number;
     refreshMs: number;
+    /** Infinity when off. */
+    refreshIdleMs: number;
     clockSkewSec: number;
     header: string;
     scheme: string;
@@ -289,6 +296,10 @@ export function resolveOptions<User extends BaseUser>(
       audience: o.tokens?.audience ?? issuer,
       accessMs: toMs(o.tokens?.accessTokenTtl ?? '1h', 'tokens.accessTokenTtl'),
       refreshMs: toMs(o.tokens?.refreshTokenTtl ?? '30d', 'tokens.refreshTokenTtl'),
+      refreshIdleMs:
+        o.tokens?.refreshIdleTimeout === false
+          ? Number.POSITIVE_INFINITY
+          : toMs(o.tokens?.refreshIdleTimeout ?? '15d', 'tokens.refreshIdleTimeout'),
       clockSkewSec,
       header: o.tokens?.header ?? 'Authorization',
       scheme: o.tokens?.scheme ?? 'Bearer',

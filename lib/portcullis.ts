@@ -96,6 +96,7 @@ export class Portcullis<User extends BaseUser = BaseUser> {
       generations,
       events,
       opts.tokens.cacheSize,
+      opts.tokens.refreshIdleMs,
     );
     const sessions = new SessionManager(opts.ring, store, opts.session);
     const core = {

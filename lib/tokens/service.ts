@@ -83,6 +83,8 @@ export class TokenService {
     private readonly generations: Generations,
     private readonly events: AuthEventBus,
     cacheSize = 20_000,
+    /** A refresh token unused for this long is expired (RFC 9700 §4.14.2); its family with it. */
+    private readonly refreshIdleMs = Number.POSITIVE_INFINITY,
   ) {
     this.hs256 = new Hs256Verifier(ring, access);
     this.verified = new BoundedCache(cacheSize);
@@ -142,7 +144,7 @@ export class TokenService {
     if (type === 'refresh') {
       const { familyId, expiresAt, storageKey } = parseRefreshToken(this.ring, token);
       const family = await this.liveFamily(familyId);
-      if ((await this.store.get(storageKey)) !== familyId) await this.reuse(familyId, family);
+      await this.check(await this.store.get(storageKey), familyId, family);
       return { type, userId: family.u, scopes: family.s, expiresAt };
     }
     if (looksLikeRefreshToken(token)) throw unauthorized('token_invalid');
@@ -186,7 +188,12 @@ export class TokenService {
       this.forget([next.storageKey]);
       throw err;
     }
-    if (spent !== familyId) await this.reuse(familyId, family);
+    try {
+      await this.check(spent, familyId, family);
+    } catch (err) {
+      this.forget([next.storageKey]);
+      throw err;
+    }
     const tokens = await this.sign(family, next);
     this.events.emit('token_refreshed', { userId: family.u });
     return tokens;
@@ -256,7 +263,9 @@ export class TokenService {
   ): Promise<RefreshToken> {
     const refresh = makeRefreshToken(this.ring, familyId, family.e);
     try {
-      await this.store.set(refresh.storageKey, familyId, Math.max(1, family.e - Date.now()));
+      // the record: the family and when this token was issued (for the idle timeout)
+      const record = `${familyId}.${Date.now()}`;
+      await this.store.set(refresh.storageKey, record, Math.max(1, family.e - Date.now()));
     } catch (err) {
       this.forget([refresh.storageKey, ...orphans]);
       throw err;
@@ -296,6 +305,18 @@ export class TokenService {
       throw unauthorized('token_revoked');
     }
     return family;
+  }
+
+  /**
+   * Checks a refresh token's stored record (`<family>.<issued ms>`): none, or another family's,
+   * means the token was spent already (reuse: the family is revoked); one unused for longer
+   * than the idle timeout is expired (and, spent or not, never rotates again).
+   */
+  private async check(record: string | undefined, familyId: string, family: Family): Promise<void> {
+    const dot = record === undefined ? -1 : record.indexOf('.');
+    if (dot < 0 || record!.slice(0, dot) !== familyId) await this.reuse(familyId, family);
+    const issued = Number(record!.slice(dot + 1));
+    if (!(Date.now() - issued <= this.refreshIdleMs)) throw unauthorized('token_expired');
   }
 
   /** A spent refresh token came back: revoke its whole family and say so. */

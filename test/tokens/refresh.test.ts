@@ -256,3 +256,44 @@ describe('ctx.auth.tokens.issue()', () => {
     expect(res.body).to.include({ tokenType: 'Bearer', expiresIn: 3600, scope: 'a b' });
   });
 });
+
+describe('tokens.refreshIdleTimeout (RFC 9700 §4.14.2)', function () {
+  this.timeout(10_000);
+
+  it('expires a refresh token unused for longer (401 token_expired, not reuse); rotating in time keeps the family alive', async () => {
+    const t = await makeApp({ tokens: { refreshIdleTimeout: '1s' } });
+    const reuse: unknown[] = [];
+    t.auth.on('token_reuse', (e) => reuse.push(e));
+    let { refreshToken } = await t.auth.tokens.issue(t.alice);
+    // used every 0.6 s for 1.8 s: each rotation starts the idle time again
+    for (let i = 0; i < 3; i++) {
+      await sleep(600);
+      const res = await rotate(t, '/auth/token/refresh', refreshToken);
+      expect(res.status, res.text).to.equal(200);
+      refreshToken = (res.body as IssuedTokens).refreshToken;
+    }
+    await sleep(1_200);
+    const probe = await request(t.app.callback())
+      .post('/api/refresh')
+      .set('Authorization', bearer(refreshToken));
+    expect(probe.status).to.equal(401);
+    expect(codeOf(probe)).to.equal('token_expired');
+    const res = await rotate(t, '/auth/token/refresh', refreshToken);
+    expect(res.status).to.equal(401);
+    expect(codeOf(res)).to.equal('token_expired');
+    expect(reuse).to.deep.equal([]);
+  });
+
+  it('is 15 days by default, and false leaves only the absolute lifetime', async () => {
+    const t = await makeApp({ tokens: { refreshIdleTimeout: false } });
+    const { refreshToken } = await t.auth.tokens.issue(t.alice);
+    await sleep(1_100);
+    expect((await rotate(t, '/auth/token/refresh', refreshToken)).status).to.equal(200);
+    const { resolveOptions } = await import('../../lib/options.js');
+    const base = { secret: 'x'.repeat(40), users: t.users };
+    expect(resolveOptions(base).tokens.refreshIdleMs).to.equal(15 * 86_400_000);
+    expect(() =>
+      resolveOptions({ ...base, tokens: { refreshIdleTimeout: '2w' as never } }),
+    ).to.throw(TypeError, /refreshIdleTimeout/);
+  });
+});
