@@ -23,6 +23,8 @@ const MESSAGES: Partial<Record<AuthErrorCode, string>> = {
   mail_unavailable: 'Mail cannot be sent right now. Try again later.',
   store_unavailable: 'Sign-in is unavailable for a moment. Try again.',
   login_required: 'Sign in first.',
+  reauthentication_required:
+    'For your safety, sign in again before changing how you sign in or signing out other devices.',
 };
 
 /** The demo's message for a known error code; undefined for anything else (never echoed). */

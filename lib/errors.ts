@@ -30,6 +30,7 @@ export type AuthErrorCode =
   | 'access_denied'
   | 'login_refused'
   | 'email_unverified'
+  | 'reauthentication_required'
   // 409
   | 'account_exists'
   | 'last_sign_in_method'
@@ -68,6 +69,7 @@ const STATUS: Record<AuthErrorCode, number> = {
   access_denied: 403,
   email_unverified: 403,
   login_refused: 403,
+  reauthentication_required: 403,
   account_exists: 409,
   last_sign_in_method: 409,
   payload_too_large: 413,
@@ -100,6 +102,7 @@ const MESSAGES: Record<AuthErrorCode, string> = {
   access_denied: 'Sign-in was cancelled at the provider.',
   email_unverified: 'Confirm your email address first: follow the link we mailed you.',
   login_refused: 'This sign-in was refused.',
+  reauthentication_required: 'Sign in again to change how you sign in or to end other sessions.',
   last_sign_in_method: 'This is your only way to sign in; add another before removing it.',
   account_exists:
     'An account with this email already exists. Sign in with it first, then link this provider.',

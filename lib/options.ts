@@ -47,6 +47,13 @@ export interface SessionOptions {
   touchInterval?: Duration;
   /** How many cookies a large session may span (about 3.8 KB each). @default 3 */
   maxCookies?: number;
+  /**
+   * Past this long after signing in, a user signs in again before changing how they sign in
+   * (adding or removing a passkey, adding a first password, linking or unlinking a provider)
+   * or ending other sessions: 403 `reauthentication_required` (ASVS 5.0 V7.5.1, V7.5.2).
+   * `false`: never asked. @default '15m'
+   */
+  reauthenticateAfter?: Duration | false;
   /** How many opened session cookies are kept in memory (0: none); revocation is still checked every request. @default 20000 */
   cacheSize?: number;
 }
@@ -176,6 +183,8 @@ export interface ResolvedOptions<User extends BaseUser> {
     maxCookies: number;
     secure: boolean;
     cacheSize: number;
+    /** Infinity when off. */
+    reauthMs: number;
   };
   tokens: {
     issuer: string;
@@ -290,6 +299,10 @@ export function resolveOptions<User extends BaseUser>(
       maxCookies,
       secure: production,
       cacheSize: cacheSizeOption(o.session?.cacheSize, 'session.cacheSize'),
+      reauthMs:
+        o.session?.reauthenticateAfter === false
+          ? Number.POSITIVE_INFINITY
+          : toMs(o.session?.reauthenticateAfter ?? '15m', 'session.reauthenticateAfter'),
     },
     tokens: {
       issuer,

@@ -127,10 +127,12 @@ export class RequestAuth<User extends BaseUser = BaseUser> {
       revoke: (id) => {
         const { user, auth } = mine();
         if (typeof id !== 'string' || id.length > 64) throw badRequest('invalid_request');
+        this.requireRecentSignIn();
         return run(() => core.sessions.revokeById(user.id, id, auth));
       },
       revokeOthers: () => {
         const { user, auth } = mine();
+        this.requireRecentSignIn();
         return run(async () =>
           core.sessions.revokeOthers(user.id, auth, await core.generations.current(user.id)),
         );
@@ -263,6 +265,19 @@ export class RequestAuth<User extends BaseUser = BaseUser> {
     this.sessionUser = user;
     this.ctx.state.user = user;
     this.core.events.emit('login', { userId: user.id, method });
+  }
+
+  /**
+   * @internal Before a change to how the user signs in, or ending other sessions: 403
+   * `reauthentication_required` when this session's sign-in is older than
+   * `session.reauthenticateAfter` (401 `login_required` without a session).
+   */
+  requireRecentSignIn(): void {
+    const s = this.session;
+    if (!s || !this.sessionUser) throw unauthorized('login_required');
+    if (Date.now() - s.c > this.core.opts.session.reauthMs) {
+      throw new AuthError('reauthentication_required');
+    }
   }
 
   /** Ends the cookie session: revoked on the server, cookie cleared. */

@@ -107,8 +107,10 @@ export class Passwords<User extends BaseUser> {
     const user = auth.sessionUser as (User & WithHash) | undefined;
     if (!user || user.anonymous === true) throw unauthorized('login_required');
     await this.email.limits.consume(ctx, 'login', user.id);
-    // a user without a password (signed up with a provider or a link) adds one: nothing to check
+    // a user without a password (signed up with a provider or a link) adds one: no current
+    // password to check, so the sign-in must be recent instead
     const hasOne = typeof user.passwordHash === 'string';
+    if (!hasOne) auth.requireRecentSignIn();
     const ok =
       !hasOne || (await this.hasher().verify(user.passwordHash!, await this.received(current)));
     if (!ok) {

@@ -1,6 +1,7 @@
 import { createOrUpgrade } from '../anonymous.js';
 import type { Core } from '../core.js';
 import { AuthError } from '../errors.js';
+import { authOf } from '../request-auth.js';
 import type { OAuthLoginArgs } from '../options.js';
 import type { BaseUser, UserStore } from '../stores/types.js';
 
@@ -37,7 +38,7 @@ export async function resolveOAuthUser<User extends BaseUser>(
 async function defaultUser<User extends BaseUser>(
   core: Core<User>,
   users: UserStore<User>,
-  { provider, profile, currentUser }: OAuthLoginArgs<User>,
+  { provider, profile, currentUser, ctx }: OAuthLoginArgs<User>,
 ): Promise<User> {
   const { findByAccount, linkAccount, create } = users;
   if (!findByAccount || !linkAccount || !create) {
@@ -63,7 +64,11 @@ async function defaultUser<User extends BaseUser>(
   const linked = await call(() => findByAccount.call(users, provider, profile.id));
   // a guest whose sign-up failed after its link (below) is upgraded now
   if (linked) return linked.anonymous === true ? createOrUpgrade(core, linked, data) : linked;
-  if (currentUser && currentUser.anonymous !== true) return link(currentUser);
+  if (currentUser && currentUser.anonymous !== true) {
+    // a new way into the signed-in account: only soon after its own sign-in
+    authOf<User>(ctx).requireRecentSignIn();
+    return link(currentUser);
+  }
   if (email && users.findByEmail) {
     const existing = await call(() => users.findByEmail!(email));
     if (existing) {

@@ -99,6 +99,7 @@ export class PasskeyService<User extends BaseUser> {
 
   private async registrationOptions(ctx: Context): Promise<PublicKeyCredentialCreationOptionsJSON> {
     const { user, session } = this.signedIn(ctx);
+    authOf<User>(ctx).requireRecentSignIn();
     const rp = this.relyingParty(ctx);
     const existing = await this.run((u) => u.passkeysOf(user.id));
     const handle = this.userHandle(user.id);
@@ -126,6 +127,7 @@ export class PasskeyService<User extends BaseUser> {
     options: { name?: unknown } = {},
   ): Promise<PasskeyInfo> {
     const { user, session } = this.signedIn(ctx);
+    authOf<User>(ctx).requireRecentSignIn();
     const name =
       options.name === undefined || options.name === '' ? 'Passkey' : nameOf(options.name);
     if (name === undefined) throw badName();
@@ -230,7 +232,9 @@ export class PasskeyService<User extends BaseUser> {
   }
 
   private async remove(ctx: Context, id: unknown): Promise<boolean> {
-    return removePasskey(this.core, this.signedIn(ctx).user, id);
+    const { user } = this.signedIn(ctx);
+    authOf<User>(ctx).requireRecentSignIn();
+    return removePasskey(this.core, user, id);
   }
 
   /** The signed-in (cookie session, not guest) user and their session; 401 otherwise. */

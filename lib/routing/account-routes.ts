@@ -57,6 +57,7 @@ export function mountAccountRoutes<User extends BaseUser>(core: Core<User>, rout
 
   router.delete('/accounts/:provider', async (ctx: Context) => {
     const user = signedIn(ctx);
+    authOf<User>(ctx).requireRecentSignIn();
     const provider = String((ctx.params as { provider: string }).provider);
     const methods = await methodsOf(core, user);
     if (!methods.some((m) => m.type === 'provider' && m.provider === provider)) {

@@ -181,6 +181,7 @@ const PAGE_CODES = new Set<AuthErrorCode>([
   'csrf_failed',
   'login_required',
   'last_sign_in_method',
+  'reauthentication_required',
 ]);
 
 /** A code we know; anything else (never reflected) is `invalid_request`. */
