@@ -40,6 +40,15 @@ export async function createOrUpgrade<User extends BaseUser>(
 }
 
 /**
+ * Deletes a user a failed sign-in just created, whom nobody can reach: best effort and not
+ * awaited (the request already fails, most likely because a store does).
+ */
+export function discardUser<User extends BaseUser>(core: Core<User>, id: string): void {
+  const { users } = core.opts;
+  if (users.delete) Promise.resolve(core.guarded(() => users.delete!(id))).catch(() => undefined);
+}
+
+/**
  * A guest signed in to an existing account: the app's `onLinkAccount` moves the guest's data,
  * then the guest is deleted.
  */

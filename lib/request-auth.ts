@@ -1,6 +1,6 @@
 import type { Context } from 'koa';
 import type { Core } from './core.js';
-import { createOrUpgrade, mergeGuest } from './anonymous.js';
+import { createOrUpgrade, discardUser, mergeGuest } from './anonymous.js';
 import { checkCsrf, isUnsafe } from './guards/csrf.js';
 import { AuthError, badRequest, isAuthError, storeUnavailable, unauthorized } from './errors.js';
 import type { LoadedToken } from './options.js';
@@ -232,11 +232,7 @@ export class RequestAuth<User extends BaseUser = BaseUser> {
     try {
       await this.login(user, 'anonymous');
     } catch (err) {
-      // a guest nobody holds goes (best effort, not awaited: the request already fails)
-      const { users } = core.opts;
-      if (users.delete) {
-        Promise.resolve(core.guarded(() => users.delete!(user.id))).catch(() => undefined);
-      }
+      discardUser(core, user.id); // a guest nobody holds
       throw err;
     }
     core.events.emit('guest_created', { userId: user.id });

@@ -1,4 +1,4 @@
-import { createOrUpgrade } from '../anonymous.js';
+import { createOrUpgrade, discardUser } from '../anonymous.js';
 import type { Core } from '../core.js';
 import { AuthError } from '../errors.js';
 import { authOf } from '../request-auth.js';
@@ -87,10 +87,7 @@ async function defaultUser<User extends BaseUser>(
   try {
     return await link(user);
   } catch (err) {
-    // a new user the link failed for has no way in: it goes (best effort, not awaited)
-    if (users.delete) {
-      Promise.resolve(core.guarded(() => users.delete!(user.id))).catch(() => undefined);
-    }
+    discardUser(core, user.id); // a new user the link failed for has no way in
     throw err;
   }
 }

@@ -181,17 +181,10 @@ export class TokenService {
     // store failing anywhere before it leaves this token working (the unsent next one is
     // removed), so the client's retry succeeds; once spent, nothing else can fail.
     const next = await this.storeNext(family, familyId);
-    let spent: string | undefined;
     try {
-      spent = await this.store.take(storageKey);
+      await this.check(await this.store.take(storageKey), familyId, family);
     } catch (err) {
-      this.forget([next.storageKey]);
-      throw err;
-    }
-    try {
-      await this.check(spent, familyId, family);
-    } catch (err) {
-      this.forget([next.storageKey]);
+      this.forget([next.storageKey]); // not spent, reused or expired: the next one is not sent
       throw err;
     }
     const tokens = await this.sign(family, next);
