@@ -3,6 +3,7 @@ import { RateLimiterMemory, RateLimiterRes, type RateLimiterAbstract } from 'rat
 import { AuthError, storeUnavailable } from '../errors.js';
 import type { Deadlines } from '../stores/guarded.js';
 import type { Store } from '../stores/types.js';
+import { ipBucket } from './ip.js';
 
 /** A limit: `points` attempts per `duration` seconds. */
 export interface Limit {
@@ -16,7 +17,10 @@ export type LimitedAction = 'login' | 'verify' | 'send' | 'guest';
 /** Limits per action; `false` turns them all off (not in production). */
 export type RateLimitOptions = Partial<
   Record<LimitedAction, { perIp?: Limit; perAccount?: Limit }>
->;
+> & {
+  /** IPv6 clients are counted per network of this many leading bits (1 to 128), since one host or customer usually holds a whole /64; IPv4 and IPv4-mapped IPv6 per address. @default 64 */
+  ipv6Prefix?: number;
+};
 
 const DEFAULTS: Record<LimitedAction, { perIp: Limit; perAccount: Limit }> = {
   // password and passkey sign-in attempts (passkeys per IP only)
@@ -34,12 +38,13 @@ const DEFAULTS: Record<LimitedAction, { perIp: Limit; perAccount: Limit }> = {
  * one (`store.rateLimiter`: Redis, SQLite), so every instance counts together; else in this
  * process's memory. A back-end that fails or does not answer within `storeTimeout` makes the
  * check fail closed (503 `store_unavailable`). Each action is counted per client IP (`ctx.ip`, which trusts `X-Forwarded-For`
- * only when `app.proxy` is set) and per account. Past a limit: 429 `rate_limited` with
+ * only when `app.proxy` is set; IPv6 per /64 by default, `ipv6Prefix`) and per account. Past a limit: 429 `rate_limited` with
  * `Retry-After`. Windows are fixed and short, so an attacker can slow a victim's account down
  * but never lock it for good.
  */
 export class RateLimits {
   private readonly limiters = new Map<string, RateLimiterAbstract>();
+  private readonly ipv6Prefix: number = 64;
 
   constructor(
     options: RateLimitOptions | false = {},
@@ -47,6 +52,10 @@ export class RateLimits {
     private readonly deadlines?: Deadlines,
   ) {
     if (options === false) return;
+    this.ipv6Prefix = options.ipv6Prefix ?? 64;
+    if (!(Number.isInteger(this.ipv6Prefix) && this.ipv6Prefix >= 1 && this.ipv6Prefix <= 128)) {
+      throw new TypeError('Portcullis: rateLimits.ipv6Prefix must be an integer from 1 to 128');
+    }
     for (const action of Object.keys(DEFAULTS) as LimitedAction[]) {
       const chosen = { ...DEFAULTS[action], ...options[action] };
       for (const scope of ['perIp', 'perAccount'] as const) {
@@ -68,7 +77,7 @@ export class RateLimits {
   /** Counts one attempt of `action` for this request's IP and for `account`; 429 past a limit. */
   async consume(ctx: Context, action: LimitedAction, account?: string): Promise<void> {
     if (this.limiters.size === 0) return;
-    await this.take(`${action}.perIp`, ctx.ip || 'unknown');
+    await this.take(`${action}.perIp`, ipBucket(ctx.ip || 'unknown', this.ipv6Prefix));
     if (account !== undefined) await this.take(`${action}.perAccount`, account);
   }
 
