@@ -37,8 +37,9 @@ const DEFAULTS: Record<LimitedAction, { perIp: Limit; perAccount: Limit }> = {
  * Brute-force limits on `rate-limiter-flexible`, counted in the Store's back-end when it has
  * one (`store.rateLimiter`: Redis, SQLite), so every instance counts together; else in this
  * process's memory. A back-end that fails or does not answer within `storeTimeout` makes the
- * check fail closed (503 `store_unavailable`). Each action is counted per client IP (`ctx.ip`, which trusts `X-Forwarded-For`
- * only when `app.proxy` is set; IPv6 per /64 by default, `ipv6Prefix`) and per account. Past a limit: 429 `rate_limited` with
+ * check fail closed (503 `store_unavailable`). Each action is counted per client IP (`ctx.ip`,
+ * which trusts `X-Forwarded-For` only when `app.proxy` is set; an IPv6 client per /64 by
+ * default, see `ipBucket()`) and per account. Past a limit: 429 `rate_limited` with
  * `Retry-After`. Windows are fixed and short, so an attacker can slow a victim's account down
  * but never lock it for good.
  */
