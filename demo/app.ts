@@ -68,7 +68,7 @@ export interface DemoApp {
   providers: ProviderLink[];
   /** Whether `/dev/outbox` is on. */
   outbox: boolean;
-  /** Stops Demo ID and closes the data file. */
+  /** Sends the mail still queued, stops Demo ID and closes the data file. */
   close(): Promise<void>;
 }
 
@@ -153,7 +153,11 @@ export async function createDemoApp(options: DemoOptions): Promise<DemoApp> {
       ...(outbox ? [new OutboxController(site)] : []),
     ]),
   );
-  return { app, auth, mailer, users, idp, providers: links, outbox, close };
+  const shutdown = async (): Promise<void> => {
+    await auth.close(); // sends the mail still queued (up to 5 s)
+    await close();
+  };
+  return { app, auth, mailer, users, idp, providers: links, outbox, close: shutdown };
 }
 
 /** Demo ID always; GitHub and Google when their client id and secret are given. */

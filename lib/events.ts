@@ -12,6 +12,15 @@ export interface AuthEvents {
   magic_link_sent: { email: string };
   /** A sign-in code was mailed. */
   code_sent: { email: string };
+  /**
+   * A mail was given up on: `reason` is `send_failed` or `timeout` (every try failed),
+   * `queue_full` (dropped) or `closed` (left at `auth.close()`). Never the mail's text or link.
+   */
+  mail_failed: {
+    email: string;
+    template: string;
+    reason: 'send_failed' | 'timeout' | 'queue_full' | 'closed';
+  };
   /** An account was created with email and password (its email not yet verified). */
   registered: { userId: string };
   /** A user changed their password (every other session and token ended). */

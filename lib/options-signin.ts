@@ -5,6 +5,7 @@
 import type { Context } from 'koa';
 import { type Argon2Params, Argon2Hasher, type PasswordHasher } from './email/hasher.js';
 import type { Mailer } from './email/mailer.js';
+import type { MailQueueSettings } from './email/queue.js';
 import type { Templates } from './email/templates.js';
 import type { OAuth2Provider } from './oauth/provider.js';
 import type { Profile, ProviderTokens } from './oauth/types.js';
@@ -45,6 +46,14 @@ export interface EmailOptions {
   otpAttempts?: number;
   /** A first sign-in by link or code creates the user (email verified). @default true */
   createUsers?: boolean;
+  /** Mails that may wait for the mailer; past it a new one is dropped (`mail_failed`, `queue_full`). @default 1000 */
+  queueSize?: number;
+  /** A send the mailer has not answered this long counts as failed (and is tried again). @default '10s' */
+  sendTimeout?: Duration;
+  /** Wait before trying a failed send again, doubled each time (3 tries in all). @default '1s' */
+  retryDelay?: Duration;
+  /** How long `auth.close()` waits for queued mail before giving up on it. @default '5s' */
+  closeTimeout?: Duration;
 }
 
 /** Provider sign-in settings. */
@@ -100,6 +109,21 @@ export function mailerOption(mailer: Mailer | undefined): Mailer | undefined {
     );
   }
   return mailer;
+}
+
+/** Checks the mail queue options: how mail is sent off the request path. */
+export function mailQueueOption(e: EmailOptions | undefined): MailQueueSettings {
+  const size = e?.queueSize ?? 1000;
+  if (!Number.isInteger(size) || size < 1) {
+    throw new TypeError('Portcullis: email.queueSize must be a positive integer');
+  }
+  return {
+    size,
+    concurrency: 4,
+    attempts: 3,
+    timeoutMs: toMs(e?.sendTimeout ?? '10s', 'email.sendTimeout'),
+    retryMs: toMs(e?.retryDelay ?? '1s', 'email.retryDelay'),
+  };
 }
 
 export function attemptsOption(n: number | undefined): number {

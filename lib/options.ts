@@ -4,12 +4,14 @@ import type { AuthError } from './errors.js';
 import { Keyring, secretsFrom } from './keys/keyring.js';
 import type { PasswordHasher } from './email/hasher.js';
 import type { Mailer } from './email/mailer.js';
+import type { MailQueueSettings } from './email/queue.js';
 import {
   type EmailOptions,
   type OAuthLoginArgs,
   type OAuthOptions,
   type PasswordOptions,
   attemptsOption,
+  mailQueueOption,
   mailerOption,
   passwordOption,
   providersOption,
@@ -223,6 +225,8 @@ export interface ResolvedOptions<User extends BaseUser> {
     otpMs: number;
     otpAttempts: number;
     createUsers: boolean;
+    queue: MailQueueSettings;
+    closeMs: number;
   };
   rateLimits: RateLimitOptions | false;
   passkeys: ResolvedPasskeyOptions;
@@ -353,6 +357,8 @@ export function resolveOptions<User extends BaseUser>(
       otpMs: toMs(o.email?.otpTtl ?? '10m', 'email.otpTtl'),
       otpAttempts: attemptsOption(o.email?.otpAttempts),
       createUsers: o.email?.createUsers ?? true,
+      queue: mailQueueOption(o.email),
+      closeMs: toMs(o.email?.closeTimeout ?? '5s', 'email.closeTimeout'),
     },
     rateLimits: rateLimitsOption(o.rateLimits, production),
     password: passwordOption(o.password),

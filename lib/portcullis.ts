@@ -245,6 +245,21 @@ export class Portcullis<User extends BaseUser = BaseUser> {
     this.core.events.emit('signed_out_everywhere', { userId });
   }
 
+  /**
+   * Shuts down gracefully: waits up to `email.closeTimeout` (5 s) for queued mail to be sent,
+   * then gives up on the rest (a `mail_failed` event each). Call it after the server stopped
+   * taking requests; the store, user store and mailer are the app's to close.
+   *
+   * @example
+   * ```ts
+   * server.close();
+   * await auth.close();
+   * ```
+   */
+  async close(): Promise<void> {
+    await this.core.email?.close();
+  }
+
   /** Listens to audit events (`login`, `logout`, `token_reuse`, ...); events never carry secrets. */
   on<E extends AuthEventName>(event: E, listener: AuthEventListener<E>): this {
     this.core.events.on(event, listener);
