@@ -34,6 +34,7 @@ export type AuthErrorCode =
   // 409
   | 'account_exists'
   | 'last_sign_in_method'
+  | 'change_in_progress'
   // 413 / 429 / 431
   | 'payload_too_large'
   | 'rate_limited'
@@ -72,6 +73,7 @@ const STATUS: Record<AuthErrorCode, number> = {
   reauthentication_required: 403,
   account_exists: 409,
   last_sign_in_method: 409,
+  change_in_progress: 409,
   payload_too_large: 413,
   rate_limited: 429,
   header_too_large: 431,
@@ -104,6 +106,7 @@ const MESSAGES: Record<AuthErrorCode, string> = {
   login_refused: 'This sign-in was refused.',
   reauthentication_required: 'Sign in again to change how you sign in or to end other sessions.',
   last_sign_in_method: 'This is your only way to sign in; add another before removing it.',
+  change_in_progress: 'Another change to how you sign in is under way; try again in a moment.',
   account_exists:
     'An account with this email already exists. Sign in with it first, then link this provider.',
   payload_too_large: 'The request body is too large.',

@@ -1,6 +1,7 @@
 import type { Core } from '../core.js';
 import { AuthError, badRequest } from '../errors.js';
 import { methodsOf } from '../routing/account-routes.js';
+import { withWaysInLease } from '../stores/lease.js';
 import type { BaseUser, UserStore } from '../stores/types.js';
 import { type PasskeyInfo, passkeyInfo } from './types.js';
 
@@ -62,7 +63,8 @@ export async function renamePasskey<User extends BaseUser>(
 
 /**
  * Removes one of `user`'s passkeys; false when it is not theirs; 409 `last_sign_in_method`
- * when it is their only way in (no provider, password, email sign-in or other passkey).
+ * when it is their only way in (no provider, password, email sign-in or other passkey); 409
+ * `change_in_progress` while another change to their ways in runs.
  */
 export async function removePasskey<User extends BaseUser>(
   core: Core<User>,
@@ -71,12 +73,15 @@ export async function removePasskey<User extends BaseUser>(
 ): Promise<boolean> {
   const theirs = await theirId(core, user, id);
   if (theirs === undefined) return false;
-  const methods = await methodsOf(core, user);
-  const left = methods.reduce((n, m) => n + (m.type === 'passkey' ? (m.count ?? 1) - 1 : 1), 0);
-  if (left < 1) throw new AuthError('last_sign_in_method');
-  const deleted = await passkeyCall(core, (u) => u.deletePasskey(user.id, theirs));
-  if (deleted) core.events.emit('passkey_removed', { userId: user.id, passkeyId: theirs });
-  return deleted;
+  return withWaysInLease(core, user.id, async (lease) => {
+    const methods = await methodsOf(core, user);
+    const left = methods.reduce((n, m) => n + (m.type === 'passkey' ? (m.count ?? 1) - 1 : 1), 0);
+    if (left < 1) throw new AuthError('last_sign_in_method');
+    lease.held();
+    const deleted = await passkeyCall(core, (u) => u.deletePasskey(user.id, theirs));
+    if (deleted) core.events.emit('passkey_removed', { userId: user.id, passkeyId: theirs });
+    return deleted;
+  });
 }
 
 /** `id` when it names a passkey of `user`, else undefined. */

@@ -44,7 +44,7 @@ export interface RequestPasskeys<User extends BaseUser> {
   list(): Promise<PasskeyInfo[]>;
   /** Renames one of the signed-in user's passkeys; undefined when they have no such passkey. */
   rename(id: unknown, name: unknown): Promise<PasskeyInfo | undefined>;
-  /** Removes one (never the last way in: 409 `last_sign_in_method`); false when there is no such passkey. */
+  /** Removes one (never the last way in: 409 `last_sign_in_method`; one change at a time: 409 `change_in_progress`); false when there is no such passkey. */
   remove(id: unknown): Promise<boolean>;
 }
 

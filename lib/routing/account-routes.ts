@@ -3,6 +3,7 @@ import type { Context } from 'koa';
 import type { Core } from '../core.js';
 import { AuthError, unauthorized } from '../errors.js';
 import { authOf } from '../request-auth.js';
+import { withWaysInLease } from '../stores/lease.js';
 import type { BaseUser } from '../stores/types.js';
 
 /** One way a user can sign in. */
@@ -40,7 +41,8 @@ export async function methodsOf<User extends BaseUser>(
  * Guests and linked sign-in methods (under the prefix):
  * - `POST /anonymous` -> signs in as a guest (or answers the user already signed in);
  * - `GET /accounts` -> the signed-in user's sign-in methods;
- * - `DELETE /accounts/:provider` -> unlinks a provider, never the last way in (409 `last_sign_in_method`).
+ * - `DELETE /accounts/:provider` -> unlinks a provider, never the last way in (409 `last_sign_in_method`),
+ *   one change to a user's ways in at a time (409 `change_in_progress`).
  */
 export function mountAccountRoutes<User extends BaseUser>(core: Core<User>, router: Router): void {
   router.post('/anonymous', async (ctx: Context) => {
@@ -59,16 +61,19 @@ export function mountAccountRoutes<User extends BaseUser>(core: Core<User>, rout
     const user = signedIn(ctx);
     authOf<User>(ctx).requireRecentSignIn();
     const provider = String((ctx.params as { provider: string }).provider);
-    const methods = await methodsOf(core, user);
-    if (!methods.some((m) => m.type === 'provider' && m.provider === provider)) {
-      ctx.status = 404;
-      ctx.body = { error: { code: 'invalid_request', message: 'No such linked provider.' } };
-      return;
-    }
-    if (methods.length <= 1) throw new AuthError('last_sign_in_method');
-    await core.guarded(() => core.opts.users.unlinkAccount!(user.id, provider));
-    core.events.emit('account_unlinked', { userId: user.id, provider });
-    ctx.body = { ok: true };
+    await withWaysInLease(core, user.id, async (lease) => {
+      const methods = await methodsOf(core, user);
+      if (!methods.some((m) => m.type === 'provider' && m.provider === provider)) {
+        ctx.status = 404;
+        ctx.body = { error: { code: 'invalid_request', message: 'No such linked provider.' } };
+        return;
+      }
+      if (methods.length <= 1) throw new AuthError('last_sign_in_method');
+      lease.held();
+      await core.guarded(() => core.opts.users.unlinkAccount!(user.id, provider));
+      core.events.emit('account_unlinked', { userId: user.id, provider });
+      ctx.body = { ok: true };
+    });
   });
 
   function signedIn(ctx: Context): User {
