@@ -18,6 +18,7 @@ const MESSAGES: Partial<Record<AuthErrorCode, string>> = {
   provider_error: 'The provider did not answer properly. Try again.',
   login_refused: 'This sign-in was refused.',
   last_sign_in_method: 'This is your only way to sign in: add another before removing it.',
+  change_in_progress: 'Another change to how you sign in is under way. Try again in a moment.',
   csrf_failed: 'That form was sent from another site, so it was refused.',
   invalid_request: 'That request was malformed.',
   mail_unavailable: 'Mail cannot be sent right now. Try again later.',
