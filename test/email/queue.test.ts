@@ -5,9 +5,17 @@
  */
 import { expect } from 'chai';
 import request from 'supertest';
-import type { Mail, Mailer, PortcullisOptions } from '../../lib/index.js';
+import {
+  type Mail,
+  type Mailer,
+  MemoryUserStore,
+  Portcullis,
+  type PortcullisOptions,
+} from '../../lib/index.js';
 import { fastHasher } from '../fuzz/support.js';
-import { type TestApp, type TestUser, makeApp } from '../helpers/app.js';
+import { type TestApp, type TestUser, makeApp, secretA } from '../helpers/app.js';
+
+const users = new MemoryUserStore<TestUser>();
 import { type Running, listen } from '../oauth/support/server.js';
 
 /** A mailer whose sends hang until the test releases them (or fail, as told). */
@@ -211,6 +219,22 @@ describe('the mail queue (mail off the request path)', function () {
     mailer.release();
     await until(() => mailer.sent.length === 6);
     expect(mailer.sent.map((m) => m.to).sort()).to.deep.equal(to.slice(0, 6).sort());
+  });
+
+  it('refuses a bad queue option at start', () => {
+    const bad: Array<PortcullisOptions<TestUser>['email']> = [
+      { queueSize: 0 },
+      { queueSize: 1.5 },
+      { sendTimeout: 0 },
+      { retryDelay: 'soon' as never },
+      { closeTimeout: -1 },
+    ];
+    for (const email of bad) {
+      expect(() => new Portcullis({ secret: secretA, users, mailer: hungMailer, email })).to.throw(
+        TypeError,
+        /email\.(queueSize|sendTimeout|retryDelay|closeTimeout)/,
+      );
+    }
   });
 
   it('close() waits for queued mail to be sent', async () => {
