@@ -37,6 +37,12 @@ export interface AuthEvents {
   guest_created: { userId: string };
   /** A guest signed up: the same user, no longer anonymous. */
   guest_upgraded: { userId: string };
+  /**
+   * An address was proven from a browser other than the one that registered it: the
+   * unverified account `userId` lost every session, token and way in set before the proof, or
+   * (with `guestId`) the guest that registered it lost the address to the new account `userId`.
+   */
+  email_reclaimed: { userId: string; guestId?: string };
   /** A guest signed in to an existing account; the guest was deleted after `onLinkAccount`. */
   guest_merged: { userId: string; guestId: string };
   /** A session ended by sign-out. */

@@ -239,13 +239,21 @@ export class RequestAuth<User extends BaseUser = BaseUser> {
     return user;
   }
 
-  /** Signs `user` in with a new session (the previous session id, if any, is dead). */
-  async login(user: User, method = 'session'): Promise<void> {
+  /**
+   * Signs `user` in with a new session (the previous session id, if any, is dead). A guest
+   * signed in here is handed to `onLinkAccount` and deleted, unless `mergeGuest` is false
+   * (a sign-in this browser did not ask for: the guest is left as it was).
+   */
+  async login(
+    user: User,
+    method = 'session',
+    { mergeGuest: merge = true }: { mergeGuest?: boolean } = {},
+  ): Promise<void> {
     if (!user || typeof user.id !== 'string' || user.id === '') {
       throw new TypeError('ctx.login(user): user must have a string id');
     }
     const guest = this.sessionUser;
-    if (guest?.anonymous === true && guest.id !== user.id) {
+    if (merge && guest?.anonymous === true && guest.id !== user.id) {
       await mergeGuest(this.core, this.ctx, guest, user);
     }
     try {

@@ -5,17 +5,38 @@ import { appOrigin } from '../guards/csrf.js';
 import { safeReturnTo } from '../http/return-to.js';
 import { authOf } from '../request-auth.js';
 import type { BaseUser } from '../stores/types.js';
-import { randomToken } from '../util/encoding.js';
+import { randomToken, safeEqual } from '../util/encoding.js';
 import { normalizeEmail } from './address.js';
 import type { EmailCore } from './service.js';
-import { type Expiring, expiring, isTokenShape, putBackOnFailure, storeKey } from './secrets.js';
-import { userWithProvenEmail } from './users.js';
+import {
+  type Expiring,
+  expiring,
+  isTokenShape,
+  putBackOnFailure,
+  stampOf,
+  storeKey,
+} from './secrets.js';
+import { generationOf, userWithProvenEmail } from './users.js';
+import { BrowserBinding } from '../accounts/browser.js';
 
 interface MagicRecord {
   /** The address the link was sent to. */
   e: string;
   /** Where to land. */
   r: string;
+  /** The browser that asked for the link. */
+  b: string;
+  /** The user's sign-out generation when it was sent (see `Stamped`). */
+  g: number;
+  k?: 1;
+}
+
+/** What the confirm page says about a live link. */
+export interface MagicLinkView {
+  /** The address the link signs in to. */
+  email: string;
+  /** True when this is the browser that asked for the link. */
+  here: boolean;
 }
 
 /**
@@ -25,28 +46,31 @@ interface MagicRecord {
  * scanner that prefetches links never burns it.
  */
 export class MagicLinks<User extends BaseUser> {
+  private readonly browser: BrowserBinding<User>;
+
   constructor(
     private readonly core: Core<User>,
     private readonly email: EmailCore<User>,
-  ) {}
+  ) {
+    this.browser = new BrowserBinding(core);
+  }
 
   /** Mails a sign-in link to `address` (when it may sign in); answers the same either way. */
   async send(ctx: Context, address: unknown, options: { returnTo?: unknown } = {}): Promise<void> {
     const { core, email } = this;
     const to = normalizeEmail(address);
     await email.limits.consume(ctx, 'send', to);
+    const browser = this.browser.id(ctx); // set for every address alike: the same answer
     const { magicLinkMs, createUsers } = email.settings;
-    if (!createUsers) {
-      const { users } = core.opts;
-      const known = users.findByEmail
-        ? await core.guarded(() => users.findByEmail!(to))
-        : undefined;
-      if (!known) return; // nothing to sign in to: no mail, the same answer
-    }
+    const { users } = core.opts;
+    const known = users.findByEmail ? await core.guarded(() => users.findByEmail!(to)) : undefined;
+    if (!createUsers && !known) return; // nothing to sign in to: no mail, the same answer
     const token = randomToken(32);
     const record: MagicRecord = {
       e: to,
       r: safeReturnTo(options.returnTo, core.opts.defaultReturnTo),
+      b: browser,
+      g: await generationOf(core, known),
     };
     await core.guarded(() =>
       core.store.set(
@@ -60,12 +84,14 @@ export class MagicLinks<User extends BaseUser> {
     core.events.emit('magic_link_sent', { email: to });
   }
 
-  /** True when `token` is a live link (read only: the confirm page). */
-  async isLive(token: unknown): Promise<boolean> {
-    if (!isTokenShape(token)) return false;
+  /** What a live link signs in to, for the confirm page (read only); undefined when it is not live. */
+  async peek(ctx: Context, token: unknown): Promise<MagicLinkView | undefined> {
+    if (!isTokenShape(token)) return undefined;
     const { core } = this;
     const raw = await core.guarded(() => core.store.get(storeKey(core.opts.ring, 'magic', token)));
-    return raw !== undefined;
+    if (raw === undefined) return undefined;
+    const record = JSON.parse(raw) as Expiring<MagicRecord>;
+    return { email: record.e, here: this.askedHere(ctx, record) };
   }
 
   /** Spends the link and signs its owner in; returns where to land. 400 `link_invalid` otherwise. */
@@ -77,13 +103,33 @@ export class MagicLinks<User extends BaseUser> {
     const raw = await core.guarded(() => core.store.take(key));
     if (raw === undefined) throw badRequest('link_invalid');
     const record = JSON.parse(raw) as Expiring<MagicRecord>;
-    return putBackOnFailure(core.store, key, raw, async () => {
-      const auth = authOf<User>(ctx);
-      const { createUsers } = this.email.settings;
-      const user = await userWithProvenEmail(core, record.e, createUsers, auth.sessionUser);
-      if (!user) throw badRequest('link_invalid');
-      await auth.login(user, 'magic_link');
-      return record.r;
-    });
+    let putBack = raw;
+    return putBackOnFailure(
+      core.store,
+      key,
+      () => putBack,
+      async () => {
+        const auth = authOf<User>(ctx);
+        // a link completed in another browser (sent there by whoever asked for it: login CSRF)
+        // signs that browser in, but never merges or upgrades its guest
+        const here = this.askedHere(ctx, record);
+        const user = await userWithProvenEmail(core, record.e, {
+          issued: stampOf(record),
+          passed: () => void (putBack = JSON.stringify({ ...record, k: 1 })),
+          here: (found) => this.browser.setUp(ctx, found, auth.sessionUser),
+          guest: here ? auth.sessionUser : undefined,
+          create: this.email.settings.createUsers,
+          invalid: 'link_invalid',
+        });
+        if (!user) throw badRequest('link_invalid');
+        await auth.login(user, 'magic_link', { mergeGuest: here });
+        return record.r;
+      },
+    );
+  }
+
+  private askedHere(ctx: Context, record: MagicRecord): boolean {
+    const mine = this.browser.read(ctx)?.b;
+    return mine !== undefined && typeof record.b === 'string' && safeEqual(mine, record.b);
   }
 }

@@ -7,14 +7,18 @@ import type { BaseUser } from '../stores/types.js';
 import { randomToken, safeEqual } from '../util/encoding.js';
 import { normalizeEmail } from './address.js';
 import type { EmailCore } from './service.js';
-import { putBackOnFailure, randomDigits, storeKey } from './secrets.js';
-import { userWithProvenEmail } from './users.js';
+import { putBackOnFailure, randomDigits, stampOf, storeKey } from './secrets.js';
+import { generationOf, userWithProvenEmail } from './users.js';
+import { BrowserBinding } from '../accounts/browser.js';
 
 interface OtpRecord {
   /** The address. */
   e: string;
   /** HMAC of the code under the `otp` key and this flow. */
   h: string;
+  /** The user's sign-out generation when it was sent (see `Stamped`). */
+  g: number;
+  k?: 1;
 }
 
 interface OtpCookie {
@@ -30,10 +34,14 @@ interface OtpCookie {
  * names the flow, and the Store keeps only an HMAC of the code under the `otp` key.
  */
 export class EmailCodes<User extends BaseUser> {
+  private readonly browser: BrowserBinding<User>;
+
   constructor(
     private readonly core: Core<User>,
     private readonly email: EmailCore<User>,
-  ) {}
+  ) {
+    this.browser = new BrowserBinding(core);
+  }
 
   /** The cookie that binds a code to this browser. */
   get cookieName(): string {
@@ -61,15 +69,15 @@ export class EmailCodes<User extends BaseUser> {
         overwrite: true,
       },
     );
-    if (!createUsers) {
-      const { users } = core.opts;
-      const known = users.findByEmail
-        ? await core.guarded(() => users.findByEmail!(to))
-        : undefined;
-      if (!known) return; // the same answer, no mail
-    }
+    const { users } = core.opts;
+    const known = users.findByEmail ? await core.guarded(() => users.findByEmail!(to)) : undefined;
+    if (!createUsers && !known) return; // the same answer, no mail
     const code = randomDigits(6);
-    const record: OtpRecord = { e: to, h: this.hash(flow, code) };
+    const record: OtpRecord = {
+      e: to,
+      h: this.hash(flow, code),
+      g: await generationOf(core, known),
+    };
     await core.guarded(() => core.store.set(this.key(flow), JSON.stringify(record), otpMs));
     await email.deliver(to, 'otp', { code, minutes: Math.round(otpMs / 60_000) });
     core.events.emit('code_sent', { email: to });
@@ -108,15 +116,24 @@ export class EmailCodes<User extends BaseUser> {
     const taken = await core.guarded(() => core.store.take(key));
     if (taken === undefined) throw badRequest('code_invalid');
     // put back (the tries count kept) if a back-end fails from here on: the same code works once it is back
+    let putBack = { ...record, x: opened.x };
     const user = await putBackOnFailure(
       core.store,
       key,
-      JSON.stringify({ ...record, x: opened.x }),
+      () => JSON.stringify(putBack),
       async () => {
-        const guest = authOf<User>(ctx).sessionUser;
-        const found = await userWithProvenEmail(core, to, email.settings.createUsers, guest);
+        // a code is bound to the browser that asked for it: its guest may be upgraded or merged
+        const auth = authOf<User>(ctx);
+        const found = await userWithProvenEmail(core, to, {
+          issued: stampOf(record),
+          passed: () => void (putBack = { ...putBack, k: 1 }),
+          here: (user) => this.browser.setUp(ctx, user, auth.sessionUser),
+          guest: auth.sessionUser,
+          create: email.settings.createUsers,
+          invalid: 'code_invalid',
+        });
         if (!found) throw badRequest('code_invalid');
-        await authOf<User>(ctx).login(found, 'email_code');
+        await auth.login(found, 'email_code');
         return found;
       },
     );

@@ -8,11 +8,35 @@ import type { BaseUser } from '../stores/types.js';
 import { randomToken } from '../util/encoding.js';
 import { normalizeEmail } from './address.js';
 import { isCommonPassword } from './common-passwords.js';
-import { type Expiring, expiring, isTokenShape, putBackOnFailure, storeKey } from './secrets.js';
+import {
+  type Expiring,
+  expiring,
+  isTokenShape,
+  putBackOnFailure,
+  type Stamped,
+  stampOf,
+  storeKey,
+} from './secrets.js';
 import type { EmailCore } from './service.js';
+import { BrowserBinding } from '../accounts/browser.js';
+import { claimProvenEmail } from '../accounts/email-proof.js';
+import { Generations } from '../tokens/generations.js';
+import { safeEqual } from '../util/encoding.js';
 
 /** The field on the app's user that holds the password hash (never shown by `/auth/me`). */
 type WithHash = BaseUser & { passwordHash?: string };
+
+/** A reset link's record: the user, the asking browser, and its stamp. */
+interface ResetRecord extends Stamped {
+  u: string;
+  b: string;
+}
+
+/** A verification link's record: the user, the address, and its stamp. */
+interface VerifyRecord extends Stamped {
+  u: string;
+  e: string;
+}
 
 /**
  * Email + password accounts: register (a verification mail; a taken address gets a mail
@@ -22,11 +46,14 @@ type WithHash = BaseUser & { passwordHash?: string };
  */
 export class Passwords<User extends BaseUser> {
   private dummy: Promise<string> | undefined;
+  private readonly browser: BrowserBinding<User>;
 
   constructor(
     private readonly core: Core<User>,
     private readonly email: EmailCore<User>,
-  ) {}
+  ) {
+    this.browser = new BrowserBinding(core);
+  }
 
   private get settings() {
     return this.core.opts.password;
@@ -46,6 +73,7 @@ export class Passwords<User extends BaseUser> {
     const existing = await core.guarded(() => users.findByEmail!(to));
     if (existing) {
       await this.hasher().hash(pw); // the same work as a new account
+      this.browser.registered(ctx, randomToken(16)); // the same cookie as a new account
       return taken();
     }
     const passwordHash = await this.hasher().hash(pw);
@@ -64,6 +92,8 @@ export class Passwords<User extends BaseUser> {
       if (isAuthError(err) && err.code === 'account_exists') return taken();
       throw err;
     }
+    // this browser set the password: proving the address here keeps it (see claimProvenEmail)
+    this.browser.registered(ctx, user.id);
     core.events.emit('registered', { userId: user.id });
     await this.sendVerification(ctx, user.id, to);
     if (!this.settings.requireVerifiedEmail) await authOf<User>(ctx).login(user, 'password');
@@ -128,13 +158,20 @@ export class Passwords<User extends BaseUser> {
     const { core, email } = this;
     const to = normalizeEmail(address);
     await email.limits.consume(ctx, 'send', to);
+    const browser = this.browser.id(ctx); // set for every address alike: the same answer
     const user = await core.guarded(() => this.users().findByEmail!(to));
     const token = randomToken(32);
     const key = storeKey(core.opts.ring, 'reset', token);
     if (!user) return;
-    await core.guarded(() =>
-      core.store.set(key, expiring({ u: user.id }, this.settings.resetMs), this.settings.resetMs),
-    );
+    const { resetMs } = this.settings;
+    const record: ResetRecord = {
+      u: user.id,
+      g: await core.generations.current(user.id),
+      b: browser,
+    };
+    await core.guarded(() => core.store.set(key, expiring(record, resetMs), resetMs));
+    // the newest link is the only one that works: older ones are void
+    await core.guarded(() => core.store.set(latestResetKey(user.id), key, resetMs));
     const link = `${appOrigin(ctx, core.opts.baseOrigin)}${core.opts.prefix}/password/reset?token=${token}`;
     await email.deliver(to, 'resetPassword', {
       link,
@@ -152,24 +189,68 @@ export class Passwords<User extends BaseUser> {
     const key = storeKey(core.opts.ring, 'reset', token);
     const raw = await core.guarded(() => core.store.take(key));
     if (raw === undefined) throw badRequest('link_invalid');
-    const { u } = JSON.parse(raw) as Expiring<{ u: string }>;
-    return putBackOnFailure(core.store, key, raw, async () => {
-      const user = await this.replaceHash(u, pw, { emailVerified: true });
-      if (!user) throw badRequest('link_invalid');
-      core.events.emit('password_reset', { userId: user.id });
-      await authOf<User>(ctx).login(user, 'password_reset');
-      return user;
-    });
+    const record = JSON.parse(raw) as Expiring<ResetRecord>;
+    let putBack = raw;
+    return putBackOnFailure(
+      core.store,
+      key,
+      () => putBack,
+      async () => {
+        if (!(await this.resetIsCurrent(key, record))) throw badRequest('link_invalid');
+        putBack = JSON.stringify({ ...record, k: 1 }); // what follows ends the user's sessions
+        const auth = authOf<User>(ctx);
+        const found = await core.findUser(record.u);
+        if (!found) throw badRequest('link_invalid');
+        // the link proved the mailbox: the same rule as every other proof of an address
+        const owner = found.email
+          ? await claimProvenEmail(
+              core,
+              found,
+              found.email,
+              this.browser.setUp(ctx, found, auth.sessionUser),
+            )
+          : found;
+        const user = await this.replaceHash(owner.id, pw, { emailVerified: true });
+        if (!user) throw badRequest('link_invalid');
+        await core.guarded(() => core.store.delete(latestResetKey(record.u)));
+        core.events.emit('password_reset', { userId: user.id });
+        const asked = this.browser.read(ctx)?.b;
+        const here =
+          asked !== undefined && typeof record.b === 'string' && safeEqual(asked, record.b);
+        await auth.login(user, 'password_reset', { mergeGuest: here });
+        return user;
+      },
+    );
+  }
+
+  /** True while a reset link is the user's newest and no sign-out everywhere came after it. */
+  private async resetIsCurrent(key: string, record: ResetRecord): Promise<boolean> {
+    const { core } = this;
+    if (typeof record.u !== 'string') return false;
+    if (record.k === 1) return true; // a retry of a use that passed these checks (see Stamped)
+    const latest = await core.guarded(() => core.store.get(latestResetKey(record.u)));
+    if (latest === undefined || !safeEqual(latest, key)) return false;
+    return this.issuedAlive(record.u, record);
+  }
+
+  /** True when a stamped record outlives the user's credentials (see `Stamped`). */
+  private async issuedAlive(userId: string, record: Partial<Stamped>): Promise<boolean> {
+    const issued = stampOf(record);
+    if (issued === undefined) return true;
+    return Generations.alive(issued, await this.core.generations.current(userId));
   }
 
   /** True when a reset or verification link is live (read only, for the pages behind GET). */
   async isLive(purpose: 'reset' | 'verify', token: unknown): Promise<boolean> {
     if (!isTokenShape(token)) return false;
     const { core } = this;
-    return (
-      (await core.guarded(() => core.store.get(storeKey(core.opts.ring, purpose, token)))) !==
-      undefined
-    );
+    const key = storeKey(core.opts.ring, purpose, token);
+    const raw = await core.guarded(() => core.store.get(key));
+    if (raw === undefined) return false;
+    const record = JSON.parse(raw) as ResetRecord & VerifyRecord;
+    return purpose === 'reset'
+      ? this.resetIsCurrent(key, record)
+      : this.issuedAlive(record.u, record);
   }
 
   /** Spends a verification link: the address is marked verified. */
@@ -180,32 +261,34 @@ export class Passwords<User extends BaseUser> {
     const key = storeKey(core.opts.ring, 'verify', token);
     const raw = await core.guarded(() => core.store.take(key));
     if (raw === undefined) throw badRequest('link_invalid');
-    const { u, e } = JSON.parse(raw) as Expiring<{ u: string; e: string }>;
-    const guest = await putBackOnFailure(core.store, key, raw, async () => {
-      const user = await core.findUser(u);
-      if (!user || user.email?.toLowerCase() !== e) throw badRequest('link_invalid');
-      // a guest who registered becomes a full account now (see register)
-      const patch = {
-        emailVerified: true,
-        ...(user.anonymous === true ? { anonymous: false } : {}),
-      };
-      await core.guarded(() => this.users().update!(u, patch as Partial<Omit<User, 'id'>>));
-      return user.anonymous === true;
-    });
-    core.events.emit('email_verified', { userId: u });
-    if (guest) core.events.emit('guest_upgraded', { userId: u });
+    const record = JSON.parse(raw) as Expiring<VerifyRecord>;
+    const { u, e } = record;
+    let putBack = raw;
+    const owner = await putBackOnFailure(
+      core.store,
+      key,
+      () => putBack,
+      async () => {
+        const user = await core.findUser(u);
+        if (!user || user.email?.toLowerCase() !== e) throw badRequest('link_invalid');
+        if (!(await this.issuedAlive(u, record))) throw badRequest('link_invalid');
+        putBack = JSON.stringify({ ...record, k: 1 }); // what follows may end the user's sessions
+        // in the browser that registered, a guest becomes a full account in place and the
+        // password stays; anywhere else, see claimProvenEmail
+        const here = this.browser.setUp(ctx, user, authOf<User>(ctx).sessionUser);
+        return claimProvenEmail(core, user, e, here);
+      },
+    );
+    core.events.emit('email_verified', { userId: owner.id });
   }
 
   private async sendVerification(ctx: Context, userId: string, to: string): Promise<void> {
     const { core } = this;
     const token = randomToken(32);
     const key = storeKey(core.opts.ring, 'verify', token);
+    const record: VerifyRecord = { u: userId, e: to, g: await core.generations.current(userId) };
     await core.guarded(() =>
-      core.store.set(
-        key,
-        expiring({ u: userId, e: to }, this.settings.verifyMs),
-        this.settings.verifyMs,
-      ),
+      core.store.set(key, expiring(record, this.settings.verifyMs), this.settings.verifyMs),
     );
     const link = `${appOrigin(ctx, core.opts.baseOrigin)}${core.opts.prefix}/email/verify?token=${token}`;
     await this.email.deliver(to, 'verifyEmail', {
@@ -286,4 +369,9 @@ export class Passwords<User extends BaseUser> {
     }
     return users;
   }
+}
+
+/** The Store key naming a user's newest reset link (older ones are void). */
+function latestResetKey(userId: string): string {
+  return `reset-latest:${userId}`;
 }

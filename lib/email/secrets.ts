@@ -12,6 +12,25 @@ export function storeKey(ring: Keyring, purpose: KeyPurpose, secret: string): st
   return `${purpose}:${createHmac('sha256', ring.current(purpose).key).update(secret).digest('base64url')}`;
 }
 
+/**
+ * The fields that tie a mailed link or code to the credentials of its user: `g`, the user's
+ * sign-out generation when it was mailed (0: no user then); a link mailed before the user's
+ * last sign-out everywhere, password change or reset is refused. `k` marks a record put back
+ * by a use that had passed that check and then failed half-way (perhaps after ending the
+ * user's sessions itself, which moves the generation on): its retry is not refused by these
+ * checks again (nor by the newest-reset-link check).
+ */
+export interface Stamped {
+  g: number;
+  k?: 1;
+}
+
+/** The generation to check a stamped record against; undefined when a retry skips the check. */
+export function stampOf(record: Partial<Stamped>): number | undefined {
+  if (record.k === 1) return undefined;
+  return typeof record.g === 'number' ? record.g : 0;
+}
+
 /** `n` random decimal digits (uniform, from the CSPRNG). */
 export function randomDigits(n: number): string {
   let out = '';
@@ -37,17 +56,19 @@ export function expiring<T extends object>(record: T, ttlMs: number): string {
  * back-end (an error answered 5xx: a store or user store down), the record is put back for the
  * rest of its lifetime, so the same link or code works once the back-end is back; a refusal of
  * the request (4xx) or a success leaves it spent. The put-back is best effort and not awaited:
- * with the store down too, the link stays spent and the user asks for a new one.
+ * with the store down too, the link stays spent and the user asks for a new one. `raw` may be
+ * a function: the record to put back as `use` left it (see {@link Stamped}).
  */
 export async function putBackOnFailure<T>(
   store: Store,
   key: string,
-  raw: string,
+  record: string | (() => string),
   use: () => Promise<T>,
 ): Promise<T> {
   try {
     return await use();
   } catch (err) {
+    const raw = typeof record === 'string' ? record : record();
     const left = (JSON.parse(raw) as { x?: unknown }).x;
     const ttl = typeof left === 'number' ? left - Date.now() : 0;
     if (ttl > 0 && !(isAuthError(err) && err.status < 500)) {

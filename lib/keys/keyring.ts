@@ -5,7 +5,16 @@ import { createHash, hkdfSync } from 'node:crypto';
  * or cookie made for one use cannot be replayed as another.
  */
 export type KeyPurpose =
-  'session' | 'access' | 'refresh' | 'magic' | 'state' | 'reset' | 'verify' | 'otp' | 'flow';
+  | 'session'
+  | 'access'
+  | 'refresh'
+  | 'magic'
+  | 'state'
+  | 'reset'
+  | 'verify'
+  | 'otp'
+  | 'flow'
+  | 'browser';
 
 const PURPOSES: readonly KeyPurpose[] = [
   'session',
@@ -17,6 +26,7 @@ const PURPOSES: readonly KeyPurpose[] = [
   'verify',
   'otp',
   'flow',
+  'browser',
 ];
 
 /** The minimum secret length, in bytes. */

@@ -2,6 +2,7 @@ import { createOrUpgrade, discardUser } from '../anonymous.js';
 import type { Core } from '../core.js';
 import { AuthError } from '../errors.js';
 import { authOf } from '../request-auth.js';
+import { hasProvenEmail } from '../accounts/email-proof.js';
 import type { OAuthLoginArgs } from '../options.js';
 import type { BaseUser, UserStore } from '../stores/types.js';
 
@@ -72,7 +73,10 @@ async function defaultUser<User extends BaseUser>(
   if (email && users.findByEmail) {
     const existing = await call(() => users.findByEmail!(email));
     if (existing) {
-      if (profile.emailVerified && existing.emailVerified === true) return link(existing);
+      // the rule of every proof of an address (see claimProvenEmail), but a provider's word is
+      // not the mailbox itself: an account that has not proven the address is refused here,
+      // and its owner claims it with a mailed link, code or reset
+      if (profile.emailVerified && hasProvenEmail(existing)) return link(existing);
       throw new AuthError('account_exists');
     }
   }

@@ -9,6 +9,8 @@ import { reportRefused } from '../guards/render.js';
 import { isFormPost, readFields, stringField } from '../http/body.js';
 import { safeReturnTo } from '../http/return-to.js';
 import type { BaseUser } from '../stores/types.js';
+import type { MagicLinkView } from '../email/magic.js';
+import { authOf } from '../request-auth.js';
 
 /**
  * Email sign-in routes (under the prefix):
@@ -45,11 +47,11 @@ export function mountEmailRoutes<User extends BaseUser>(
     ctx.set('Cache-Control', 'no-store');
     ctx.set('Referrer-Policy', 'strict-origin');
     const token = ctx.query.token;
-    const live = await email.magic.isLive(token);
-    ctx.status = live ? 200 : 400;
+    const view = await email.magic.peek(ctx, token);
+    ctx.status = view ? 200 : 400;
     ctx.type = 'html';
-    ctx.body = live
-      ? confirmPage(`${prefix}/magic/callback`, String(token))
+    ctx.body = view
+      ? magicConfirmPage(`${prefix}/magic/callback`, String(token), view, signedInAs(ctx))
       : invalidPage(loginPath);
   });
 
@@ -232,6 +234,43 @@ function confirmPage(action: string, token: string, label = 'Continue signing in
 <form method="post" action="${escapeHtml(action)}">
 <input type="hidden" name="token" value="${escapeHtml(token)}">
 <button type="submit">${escapeHtml(label)}</button>
+</form></main></body></html>
+`;
+}
+
+/** Who this browser is signed in as, for the confirm page: an address, a guest, or nobody. */
+function signedInAs(ctx: Context): { email?: string | undefined; guest: boolean } | undefined {
+  const user = authOf(ctx).sessionUser;
+  return user ? { email: user.email, guest: user.anonymous === true } : undefined;
+}
+
+/**
+ * The page behind a magic link: it names the address it signs in to. Opened in a browser that
+ * did not ask for the link and is signed in (someone may have sent the link to sign this
+ * browser into their own account: login CSRF), it says that it switches accounts, and a guest
+ * here is left as it is, not merged.
+ */
+function magicConfirmPage(
+  action: string,
+  token: string,
+  view: MagicLinkView,
+  current: { email?: string | undefined; guest: boolean } | undefined,
+): string {
+  const to = escapeHtml(view.email);
+  const switching = !view.here && current !== undefined && current.email !== view.email;
+  const who = current?.guest
+    ? 'as a guest'
+    : `as ${escapeHtml(current?.email ?? 'another account')}`;
+  const warning = switching
+    ? `<p role="alert"><strong>This browser is signed in ${who}.</strong> This link was not asked for in this browser: continuing signs this browser in to ${to} instead${current?.guest ? ', and what you did as a guest stays with the guest' : ''}. If you did not ask for this link, close this page.</p>\n`
+    : '';
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
+<meta name="referrer" content="strict-origin"><title>Sign in</title></head>
+<body><main><h1>Sign in as ${to}</h1>
+${warning}<form method="post" action="${escapeHtml(action)}">
+<input type="hidden" name="token" value="${escapeHtml(token)}">
+<button type="submit">${switching ? `Switch to ${to}` : 'Continue signing in'}</button>
 </form></main></body></html>
 `;
 }

@@ -35,7 +35,8 @@ describe('a guest registering with a password', () => {
       seen.push([res.status, res.body, res.setCookies.length, me?.id === g.id, me?.anonymous]);
     }
     expect(seen[0]).to.deep.equal(seen[1]);
-    expect(seen[0]).to.deep.equal([202, '{"ok":true}', 0, true, true]);
+    // one cookie either way: the sealed browser cookie that remembers the registration
+    expect(seen[0]).to.deep.equal([202, '{"ok":true}', 1, true, true]);
   });
 
   it('cannot sign in with the password before the address is verified', async () => {
@@ -69,7 +70,18 @@ describe('a guest registering with a password', () => {
     expect((await whoami(app, login))?.id).to.equal(g.id);
   });
 
-  it('becomes a full account too when a magic link for the address is followed first', async () => {
+  it('becomes a full account in place when a magic link is followed in the guest browser', async () => {
+    const g = await guest();
+    await post(app, g.browser, '/auth/password/register', { email: 'new@example.com', password });
+    await post(app, g.browser, '/auth/magic', { email: 'new@example.com' });
+    const token = /token=([A-Za-z0-9_-]{43})/.exec(app.mailer.last('new@example.com')!.text)![1];
+    const res = await post(app, g.browser, '/auth/magic/callback', { token });
+    expect(res.status, res.body).to.equal(200);
+    const me = await whoami(app, g.browser);
+    expect(me).to.include({ id: g.id, anonymous: false, emailVerified: true });
+  });
+
+  it('is never upgraded in place by a magic link followed in another browser (issue 15)', async () => {
     const g = await guest();
     await post(app, g.browser, '/auth/password/register', { email: 'new@example.com', password });
     const other = new Browser();
@@ -78,6 +90,14 @@ describe('a guest registering with a password', () => {
     const res = await post(app, other, '/auth/magic/callback', { token });
     expect(res.status, res.body).to.equal(200);
     const me = await whoami(app, other);
-    expect(me).to.include({ id: g.id, anonymous: false, emailVerified: true });
+    expect(me).to.include({ email: 'new@example.com', emailVerified: true });
+    expect(me?.anonymous).to.not.equal(true);
+    expect(me?.id).to.not.equal(g.id);
+    // the guest stays a guest, without the address or the password it registered
+    const left = (await app.users.findById(g.id)) as unknown as Record<string, unknown>;
+    expect(left).to.include({ anonymous: true });
+    expect(left.email).to.equal(undefined);
+    expect(left.passwordHash).to.equal(undefined);
+    expect((await whoami(app, g.browser))?.id).to.equal(g.id);
   });
 });
