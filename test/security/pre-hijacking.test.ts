@@ -124,6 +124,26 @@ describe('security: account pre-hijacking through an unverified registration (is
       expect(await app.users.findByAccount('corp', 'mallory')).to.equal(undefined);
     });
 
+    it('a password reset by the owner ends the attacker session and removes the ways in it added', async () => {
+      const attacker = await attackerRegisters();
+      const id = (await whoami(app, attacker))!.id;
+      await app.users.linkAccount(id, { provider: 'corp', subject: 'mallory' });
+      const owner = new Browser();
+      const before = mailsTo(victim);
+      await post(app, owner, '/auth/password/reset/request', { email: victim });
+      const token = await tokenFor(victim, before);
+      const ownerPassword = 'the real owner passphrase 4';
+      const res = await post(app, owner, '/auth/password/reset', {
+        token,
+        password: ownerPassword,
+      });
+      expect(res.status, res.body).to.equal(200);
+      expect(await whoami(app, attacker)).to.equal(undefined);
+      expect(await passwordWorks(attackerPassword)).to.equal(false);
+      expect(await passwordWorks(ownerPassword)).to.equal(true);
+      expect(await app.users.accountsOf(id)).to.deep.equal([]);
+    });
+
     it('control: the registrant proving the address in its own browser keeps its password and session', async () => {
       const registrant = await attackerRegisters();
       const token = await tokenFor(victim);
