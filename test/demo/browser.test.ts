@@ -135,6 +135,38 @@ describe('the demo in a browser (headless Chromium): a new user walks through it
     await signOut();
   });
 
+  it('says a magic link asked for in another browser switches accounts (login CSRF)', async () => {
+    await page.goto(`${url}/login`);
+    const form = page.locator('#password form').first();
+    await form.getByLabel('Email').fill('ada@example.com');
+    await form.getByLabel('Password').fill(PASSWORD);
+    await form.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(`${url}/dashboard`);
+    const other = await context.browser()!.newContext();
+    try {
+      const asker = await other.newPage();
+      await asker.goto(`${url}/login`);
+      await asker.locator('#magic-link').getByLabel('Email').fill('mallory@example.com');
+      await asker.getByRole('button', { name: 'Email me a sign-in link' }).click();
+      await asker.waitForURL(`${url}/login?sent=link`);
+    } finally {
+      await other.close();
+    }
+    const { tab, mail } = await newestMail('mallory@example.com');
+    const link = await mail.locator('a[href*="/auth/magic/callback"]').getAttribute('href');
+    await tab.close();
+    await page.goto(link!);
+    expect(await h1()).to.equal('Sign in as mallory@example.com');
+    expect(await page.textContent('[role=alert]')).to.include(
+      'This browser is signed in as ada@example.com',
+    );
+    await shot('magic-link-switch');
+    await page.getByRole('button', { name: 'Switch to mallory@example.com' }).click();
+    await page.waitForURL(`${url}/dashboard`);
+    expect(await page.textContent('main')).to.include('mallory@example.com');
+    await signOut();
+  });
+
   it('signs in with an email code', async () => {
     await page.goto(`${url}/login`);
     await page.locator('#email-code').getByLabel('Email').fill('ada@example.com');
