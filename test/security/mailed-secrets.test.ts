@@ -189,6 +189,21 @@ describe('security: mailed links and codes (issue 15)', function () {
       expect(await app.users.findById(victim.id)).to.include({ anonymous: true });
     });
 
+    it("a reset link asked for elsewhere signs in without merging this browser's guest", async () => {
+      await app.users.create({ email: owner, emailVerified: true });
+      const merged: string[] = [];
+      app.auth.on('guest_merged', (e) => merged.push(e.guestId));
+      const token = await resetLink(new Browser());
+      const victim = await victimGuest();
+      const res = await post(app, victim.browser, '/auth/password/reset', {
+        token,
+        password: 'a brand new passphrase 2',
+      });
+      expect(res.status, res.body).to.equal(200);
+      expect(merged).to.deep.equal([]);
+      expect(await app.users.findById(victim.id)).to.include({ anonymous: true });
+    });
+
     it('control: the browser that asked merges its guest, and its page asks no switch', async () => {
       const account = await app.users.create({ email: owner, emailVerified: true });
       const merged: string[] = [];
