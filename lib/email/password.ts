@@ -66,14 +66,15 @@ export class Passwords<User extends BaseUser> {
     const pw = await this.acceptable(password);
     await email.limits.consume(ctx, 'send', to);
     const users = this.users();
-    const taken = () =>
-      email.deliver(to, 'accountExists', {
+    const taken = () => {
+      this.browser.registered(ctx, randomToken(16)); // the same cookie as a new account
+      return email.deliver(to, 'accountExists', {
         link: `${appOrigin(ctx, core.opts.baseOrigin)}${core.opts.loginPath}`,
       });
+    };
     const existing = await core.guarded(() => users.findByEmail!(to));
     if (existing) {
       await this.hasher().hash(pw); // the same work as a new account
-      this.browser.registered(ctx, randomToken(16)); // the same cookie as a new account
       return taken();
     }
     const passwordHash = await this.hasher().hash(pw);
