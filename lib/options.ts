@@ -75,6 +75,12 @@ export interface TokenOptions {
    * (RFC 9700 §4.14.2); `false`: only the absolute lifetime. @default '15d'
    */
   refreshIdleTimeout?: Duration | false;
+  /**
+   * A refresh token rotated less than this ago, presented again while its successor is unused,
+   * gets that successor back instead of being taken for reuse (two tabs refreshing at once);
+   * at most 5 minutes; `0` or `false`: off (docs/tokens.md says what it costs). @default '10s'
+   */
+  refreshReuseGrace?: Duration | false;
   /** Allowed clock skew when checking `exp` and `nbf`, in seconds. @default 30 */
   clockSkew?: number;
   /** Header that carries bearer tokens. @default 'Authorization' */
@@ -195,6 +201,8 @@ export interface ResolvedOptions<User extends BaseUser> {
     refreshMs: number;
     /** Infinity when off. */
     refreshIdleMs: number;
+    /** 0 when off. */
+    reuseGraceMs: number;
     clockSkewSec: number;
     header: string;
     scheme: string;
@@ -317,6 +325,7 @@ export function resolveOptions<User extends BaseUser>(
         o.tokens?.refreshIdleTimeout === false
           ? Number.POSITIVE_INFINITY
           : toMs(o.tokens?.refreshIdleTimeout ?? '15d', 'tokens.refreshIdleTimeout'),
+      reuseGraceMs: reuseGraceOption(o.tokens?.refreshReuseGrace),
       clockSkewSec,
       header: o.tokens?.header ?? 'Authorization',
       scheme: o.tokens?.scheme ?? 'Bearer',
@@ -442,4 +451,14 @@ function withoutSecrets(user: BaseUser): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(user)) if (!isSecretField(k)) out[k] = v;
   return out;
+}
+
+/** `tokens.refreshReuseGrace` in ms: 0 when off, at most 5 minutes. */
+function reuseGraceOption(value: Duration | false | undefined): number {
+  if (value === false || value === 0) return 0;
+  const ms = toMs(value ?? '10s', 'tokens.refreshReuseGrace');
+  if (ms > 300_000) {
+    throw new TypeError('Portcullis: tokens.refreshReuseGrace must be at most 5 minutes');
+  }
+  return ms;
 }

@@ -97,6 +97,7 @@ export class Portcullis<User extends BaseUser = BaseUser> {
       events,
       opts.tokens.cacheSize,
       opts.tokens.refreshIdleMs,
+      opts.tokens.reuseGraceMs,
     );
     const sessions = new SessionManager(opts.ring, store, opts.session);
     const core = {

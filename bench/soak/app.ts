@@ -88,6 +88,8 @@ async function main(): Promise<void> {
     rateLimits: false, // off: 200 clients on one IP signing in for a minute is the point here
     mailer: new MemoryMailer(), // turns the password routes on; the soak sends no mail
     password: { argon2: JSON.parse(env('SOAK_ARGON2')) as Argon2Params },
+    // off: the reuse drill and the end checks take any spent token for reuse at once
+    tokens: { refreshReuseGrace: false },
     logger,
   });
 

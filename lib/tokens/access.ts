@@ -20,21 +20,24 @@ export interface AccessClaims {
   scope?: string;
   /** The user's sign-out generation when issued; a later "sign out everywhere" kills it. */
   gen: number;
+  /** The refresh family it was issued with: revoking the family refuses it too (tokens issued before the claim existed have none). */
+  fam?: string;
   jti: string;
   iat: number;
   exp: number;
 }
 
-/** Signs an access token (HS256, `typ: at+jwt`, `kid`, `iss`, `aud`, `exp`, `jti`). */
+/** Signs an access token (HS256, `typ: at+jwt`, `kid`, `iss`, `aud`, `exp`, `jti`, `fam` when given). */
 export async function signAccessToken(
   ring: Keyring,
   cfg: AccessTokenConfig,
-  claims: { sub: string; scopes: readonly string[]; gen: number; ttlMs?: number },
+  claims: { sub: string; scopes: readonly string[]; gen: number; fam?: string; ttlMs?: number },
 ): Promise<{ token: string; expiresIn: number }> {
   const { kid, key } = ring.current('access');
   const ttlSec = Math.max(1, Math.round((claims.ttlMs ?? cfg.ttlMs) / 1000));
   const now = Math.floor(Date.now() / 1000);
   const payload: Record<string, unknown> = { gen: claims.gen };
+  if (claims.fam !== undefined) payload.fam = claims.fam;
   if (claims.scopes.length > 0) payload.scope = claims.scopes.join(' ');
   const token = await new SignJWT(payload)
     .setProtectedHeader({ alg: ALG, typ: ACCESS_TYP, kid })

@@ -23,7 +23,7 @@ interface CheckedHeader {
  * embedded key, `crit`, `b64` or compression; a 32-byte HMAC-SHA256 signature compared in
  * constant time; a JSON-object payload with our `iss`, our `aud` (string, or array holding it),
  * a numeric `exp` not past (allowing `clockSkew`), a numeric `nbf` if present not in the future,
- * a numeric `iat`, string `sub` and `jti`, numeric `gen`, string `scope` if present.
+ * a numeric `iat`, string `sub` and `jti`, numeric `gen`, string `scope` and `fam` if present.
  * Cross-tested both ways against jose (test/tokens/hs256.test.ts).
  */
 export class Hs256Verifier {
@@ -111,7 +111,7 @@ export class Hs256Verifier {
     const p = parseObject(segment);
     if (!p) throw unauthorized('token_invalid');
     const skew = this.cfg.clockSkewSec;
-    const { exp, nbf, iat, iss, aud, sub, jti, gen, scope } = p;
+    const { exp, nbf, iat, iss, aud, sub, jti, gen, scope, fam } = p;
     if (typeof exp !== 'number' || !Number.isFinite(exp)) throw unauthorized('token_invalid');
     if (typeof iat !== 'number' || !Number.isFinite(iat)) throw unauthorized('token_invalid');
     if (nbf !== undefined && (typeof nbf !== 'number' || nbf > now + skew))
@@ -129,6 +129,8 @@ export class Hs256Verifier {
       throw unauthorized('token_invalid');
     }
     if (scope !== undefined && typeof scope !== 'string') throw unauthorized('token_invalid');
+    if (fam !== undefined && (typeof fam !== 'string' || fam === ''))
+      throw unauthorized('token_invalid');
     if (exp <= now - skew) throw unauthorized('token_expired');
     return p as unknown as AccessClaims;
   }

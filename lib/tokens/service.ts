@@ -3,11 +3,20 @@ import type { AuthEventBus } from '../events.js';
 import type { Keyring } from '../keys/keyring.js';
 import type { RevisionFeed, Store } from '../stores/types.js';
 import { randomToken } from '../util/encoding.js';
-import { type AccessClaims, type AccessTokenConfig, scopesOf, signAccessToken } from './access.js';
+import { type AccessTokenConfig, signAccessToken } from './access.js';
+import { AccessCheck, verifiedAccess } from './access-check.js';
+import {
+  type Family,
+  FAMILY_GRACE_MS,
+  checkLifetime,
+  familyRevoked,
+  normalizeScopes,
+  revokedLifetime,
+} from './family.js';
 import { Generations } from './generations.js';
-import { Hs256Verifier } from './hs256.js';
-import { BoundedCache } from '../util/bounded-cache.js';
 import { bumpRevision, revisionOf } from '../stores/revision.js';
+import { ReuseGrace } from './reuse-grace.js';
+import type { IssueOptions, IssuedTokens, TokenType, VerifiedToken } from './types.js';
 import {
   looksLikeRefreshToken,
   makeRefreshToken,
@@ -15,63 +24,7 @@ import {
   type RefreshToken,
 } from './refresh-format.js';
 
-/** A family record outlives its last token a little, so a late token reads "expired", not "revoked". */
-const FAMILY_GRACE_MS = 60_000;
-
-/** The two token types a route can require. */
-export type TokenType = 'access' | 'refresh';
-
-/** What `issue()` and `rotate()` return; the shape of an OAuth 2 token response. */
-export interface IssuedTokens {
-  accessToken: string;
-  refreshToken: string;
-  tokenType: 'Bearer';
-  /** Seconds until the access token expires. */
-  expiresIn: number;
-  /** The granted scopes, space-separated, when there are any. */
-  scope?: string;
-}
-
-/** Options for issuing tokens. */
-export interface IssueOptions {
-  /** Scopes to grant. @default [] */
-  scopes?: readonly string[];
-  /** Access-token lifetime in seconds, overriding `tokens.accessTokenTtl`. */
-  expiresIn?: number;
-}
-
-/** A cached verified access token: its claims, scopes, and the store revision it was last found live at. */
-interface VerifiedAccess {
-  /** The token this entry is for (the cache is keyed by its tail). */
-  readonly of: string;
-  claims: AccessClaims;
-  scopes: readonly string[];
-  live: number | undefined;
-}
-
-/** A token that verified, and whose it is. */
-export interface VerifiedToken {
-  type: TokenType;
-  userId: string;
-  scopes: readonly string[];
-  /** When it expires, in ms since the epoch. */
-  expiresAt: number;
-}
-
-interface Family {
-  /** user id */
-  u: string;
-  /** generation at issue */
-  g: number;
-  /** scopes */
-  s: string[];
-  /** absolute expiry (ms) */
-  e: number;
-  /** revoked */
-  r?: 1;
-  /** access-token lifetime (s) asked for at issue, kept for every rotation */
-  a?: number;
-}
+export type { IssueOptions, IssuedTokens, TokenType, VerifiedToken } from './types.js';
 
 /** Issues, verifies, rotates and revokes our access and refresh tokens. */
 export class TokenService {
@@ -85,17 +38,18 @@ export class TokenService {
     cacheSize = 20_000,
     /** A refresh token unused for this long is expired (RFC 9700 §4.14.2); its family with it. */
     private readonly refreshIdleMs = Number.POSITIVE_INFINITY,
+    /** A rotated refresh token presented again this soon gets the same successor (0: off). */
+    reuseGraceMs = 0,
   ) {
-    this.hs256 = new Hs256Verifier(ring, access);
-    this.verified = new BoundedCache(cacheSize);
+    this.accessCheck = new AccessCheck(ring, access, cacheSize);
     this.revision = revisionOf(store);
+    this.grace = new ReuseGrace(store, ring, reuseGraceMs);
   }
 
-  private readonly hs256: Hs256Verifier;
-  /** Access tokens whose signature and claims checked out, by the whole token; expiry is re-checked at every use. */
-  private readonly verified: BoundedCache<VerifiedAccess>;
+  private readonly accessCheck: AccessCheck;
   /** The store's revocation feed (see stores/revision.ts); undefined when it has none. */
   private readonly revision: RevisionFeed | undefined;
+  private readonly grace: ReuseGrace;
 
   /** Starts a refresh family and issues its first refresh token with an access token. */
   async issue(user: { id: string }, options: IssueOptions = {}): Promise<IssuedTokens> {
@@ -115,7 +69,7 @@ export class TokenService {
       throw err;
     }
     const refresh = await this.storeNext(family, familyId, [`rtf:${familyId}`]);
-    const tokens = await this.sign(family, refresh);
+    const tokens = await this.sign(family, familyId, refresh);
     this.events.emit('token_issued', { userId: user.id, scopes });
     return tokens;
   }
@@ -128,15 +82,9 @@ export class TokenService {
   knownLive(token: string, type: TokenType): VerifiedToken | undefined {
     if (type !== 'access' || this.revision === undefined || looksLikeRefreshToken(token))
       return undefined;
-    const entry = this.checkAccess(token);
+    const entry = this.accessCheck.check(token);
     const now = this.revision.current();
-    if (now === undefined || entry.live !== now) return undefined;
-    return {
-      type,
-      userId: entry.claims.sub,
-      scopes: entry.scopes,
-      expiresAt: entry.claims.exp * 1000,
-    };
+    return now !== undefined && entry.live === now ? verifiedAccess(entry) : undefined;
   }
 
   /** Verifies a token of the given type; throws a 401 `AuthError` when it does not pass. */
@@ -144,50 +92,51 @@ export class TokenService {
     if (type === 'refresh') {
       const { familyId, expiresAt, storageKey } = parseRefreshToken(this.ring, token);
       const family = await this.liveFamily(familyId);
-      await this.check(await this.store.get(storageKey), familyId, family);
+      const record = await this.store.get(storageKey);
+      if (record === undefined) await this.graceOrReuse(token, storageKey, familyId, family);
+      else await this.check(record, familyId, family);
       return { type, userId: family.u, scopes: family.s, expiresAt };
     }
     if (looksLikeRefreshToken(token)) throw unauthorized('token_invalid');
-    const entry = this.checkAccess(token);
+    const entry = this.accessCheck.check(token);
     const { claims } = entry;
     const revision = this.revision?.current();
     if (revision === undefined || entry.live !== revision) {
-      const gen = await this.generations.current(claims.sub);
-      if (
-        !Generations.alive(claims.gen, gen) ||
-        (await this.store.get(`rat:${claims.jti}`)) !== undefined
-      ) {
+      // in parallel: one round trip to a shared store (ioredis pipelines them)
+      const [gen, revoked, family] = await Promise.all([
+        this.generations.current(claims.sub),
+        this.store.get(`rat:${claims.jti}`),
+        claims.fam === undefined ? undefined : this.store.get(`rtf:${claims.fam}`),
+      ]);
+      if (!Generations.alive(claims.gen, gen) || revoked !== undefined || familyRevoked(family)) {
         throw unauthorized('token_revoked');
       }
       entry.live = revision;
     }
-    return { type, userId: claims.sub, scopes: entry.scopes, expiresAt: claims.exp * 1000 };
+    return verifiedAccess(entry);
   }
 
   /** True when `token` is ours (so the app's `tokenLoader` is not asked about it). */
   isOurs(token: string): boolean {
-    return looksLikeRefreshToken(token) || this.hs256.namesOurKey(token);
+    return looksLikeRefreshToken(token) || this.accessCheck.namesOurKey(token);
   }
 
   /**
    * Spends a refresh token and issues the next pair in its family. A token already spent is
-   * reuse: the whole family is revoked (its newest token too) and `token_reuse` is emitted.
-   * Of concurrent rotations of one token, exactly one succeeds.
+   * reuse: the whole family is revoked (its newest token too) and `token_reuse` is emitted;
+   * but inside the reuse grace, the token spent last, while its successor is unused, gets that
+   * successor again (with a new access token). Of concurrent rotations of one token, all get
+   * the same successor (grace off: exactly one succeeds).
    */
   async rotate(refreshToken: string): Promise<IssuedTokens> {
     const { familyId, storageKey } = parseRefreshToken(this.ring, refreshToken);
     const family = await this.liveFamily(familyId);
-    // The next token is stored before this one is spent, and the spend is the last write: a
-    // store failing anywhere before it leaves this token working (the unsent next one is
-    // removed), so the client's retry succeeds; once spent, nothing else can fail.
-    const next = await this.storeNext(family, familyId);
-    try {
-      await this.check(await this.store.take(storageKey), familyId, family);
-    } catch (err) {
-      this.forget([next.storageKey]); // not spent, reused or expired: the next one is not sent
-      throw err;
-    }
-    const tokens = await this.sign(family, next);
+    // Spent already (read first: a grace is claimed only for a token seen unspent)?
+    const next =
+      this.grace.on && (await this.store.get(storageKey)) === undefined
+        ? await this.graceOrReuse(refreshToken, storageKey, familyId, family)
+        : await this.spend(refreshToken, storageKey, familyId, family);
+    const tokens = await this.sign(family, familyId, next);
     this.events.emit('token_refreshed', { userId: family.u });
     return tokens;
   }
@@ -211,38 +160,12 @@ export class TokenService {
       this.events.emit('token_revoked', { userId: family.u, tokenType: 'refresh' });
       return;
     }
-    let claims: AccessClaims;
-    try {
-      claims = this.checkAccess(token).claims;
-    } catch {
-      return;
-    }
+    const claims = this.accessCheck.claimsOf(token);
+    if (claims === undefined) return;
     const ttl = claims.exp * 1000 - Date.now() + this.access.clockSkewSec * 1000;
     if (ttl > 0) await this.store.set(`rat:${claims.jti}`, '1', ttl);
     bumpRevision(this.store);
     this.events.emit('token_revoked', { userId: claims.sub, tokenType: 'access' });
-  }
-
-  /** Signature and claims of an access token, through the cache of verified tokens. */
-  private checkAccess(token: string): VerifiedAccess {
-    const nowSec = Date.now() / 1000;
-    const cached = this.verified.lookup(token);
-    if (cached === undefined) {
-      const claims = this.hs256.verify(token, nowSec);
-      const entry: VerifiedAccess = {
-        of: token,
-        claims,
-        scopes: scopesOf(claims),
-        live: undefined,
-      };
-      this.verified.set(BoundedCache.keyOf(token), entry);
-      return entry;
-    }
-    if (cached.claims.exp <= nowSec - this.access.clockSkewSec) {
-      this.verified.delete(BoundedCache.keyOf(token));
-      throw unauthorized('token_expired');
-    }
-    return cached;
   }
 
   /**
@@ -271,11 +194,48 @@ export class TokenService {
     for (const key of keys) this.store.delete(key).catch(() => undefined);
   }
 
-  private async sign(family: Family, refresh: RefreshToken): Promise<IssuedTokens> {
+  /**
+   * Spends an unspent refresh token; its successor. The successor is stored before the spend,
+   * and the spend is the last write: a store failing anywhere before it leaves this token
+   * working (the unsent successor and its grace removed), so the client's retry succeeds.
+   */
+  private async spend(
+    token: string,
+    storageKey: string,
+    familyId: string,
+    family: Family,
+  ): Promise<RefreshToken> {
+    const next = await this.storeNext(family, familyId);
+    let claimed = false;
+    try {
+      // Of concurrent rotations of this token, the first to name its successor names it for
+      // all, and spends this token; the others send that one.
+      claimed = await this.grace.claim(token, storageKey, next);
+      const named = claimed ? undefined : await this.grace.successor(token, storageKey);
+      if (named !== undefined) {
+        this.forget([next.storageKey]);
+        return named;
+      }
+      await this.check(await this.store.take(storageKey), familyId, family);
+      return next;
+    } catch (err) {
+      // not spent, reused or expired: the next one is not sent
+      const grace = claimed && this.grace.on ? [this.grace.keyOf(storageKey)] : [];
+      this.forget([next.storageKey, ...grace]);
+      throw err;
+    }
+  }
+
+  private async sign(
+    family: Family,
+    familyId: string,
+    refresh: RefreshToken,
+  ): Promise<IssuedTokens> {
     const access = await signAccessToken(this.ring, this.access, {
       sub: family.u,
       scopes: family.s,
       gen: family.g,
+      fam: familyId,
       ttlMs: family.a === undefined ? undefined : family.a * 1000,
     });
     const out: IssuedTokens = {
@@ -312,6 +272,17 @@ export class TokenService {
     if (!(Date.now() - issued <= this.refreshIdleMs)) throw unauthorized('token_expired');
   }
 
+  /** A spent refresh token: its successor when inside the reuse grace and unused, else reuse. */
+  private async graceOrReuse(
+    token: string,
+    storageKey: string,
+    familyId: string,
+    family: Family,
+  ): Promise<RefreshToken> {
+    const successor = await this.grace.successor(token, storageKey);
+    return successor ?? this.reuse(familyId, family);
+  }
+
   /** A spent refresh token came back: revoke its whole family and say so. */
   private async reuse(familyId: string, family: Family): Promise<never> {
     await this.revokeFamily(familyId, family);
@@ -319,32 +290,10 @@ export class TokenService {
     throw unauthorized('token_revoked');
   }
 
+  /** Marks the family revoked (its refresh and access tokens), and tells every instance. */
   private async revokeFamily(familyId: string, family: Family): Promise<void> {
-    const ttl = family.e - Date.now();
-    if (ttl > 0) {
-      await this.store.set(
-        `rtf:${familyId}`,
-        JSON.stringify({ ...family, r: 1 }),
-        ttl + FAMILY_GRACE_MS,
-      );
-    }
+    const ttl = revokedLifetime(family, this.access);
+    await this.store.set(`rtf:${familyId}`, JSON.stringify({ ...family, r: 1 }), ttl);
+    bumpRevision(this.store);
   }
-}
-
-function checkLifetime(seconds: number): number {
-  if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 31_536_000) {
-    throw new TypeError('Portcullis: expiresIn must be a number of seconds from 1 to 31536000');
-  }
-  return seconds;
-}
-
-function normalizeScopes(scopes: readonly string[] | undefined): string[] {
-  const out: string[] = [];
-  for (const s of scopes ?? []) {
-    if (typeof s !== 'string' || !/^[\x21\x23-\x5B\x5D-\x7E]+$/.test(s)) {
-      throw new TypeError(`Portcullis: invalid scope ${JSON.stringify(s)} (RFC 6749 scope-token)`);
-    }
-    if (!out.includes(s)) out.push(s);
-  }
-  return out;
 }

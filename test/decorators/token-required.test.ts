@@ -110,11 +110,16 @@ describe('TokenRequired', () => {
     expect(res.body).to.include.keys('accessToken', 'refreshToken');
     expect(res.body.refreshToken).not.to.equal(refreshToken);
     expect(calls.count('refresh')).to.equal(1);
+    // the successor used, so the reuse grace (docs/tokens.md) does not apply
+    const head = await http
+      .post('/tok/refresh')
+      .set('Authorization', `Bearer ${res.body.refreshToken as string}`);
+    expect(head.status).to.equal(200);
     const reused = await http.post('/tok/refresh').set('Authorization', `Bearer ${refreshToken}`);
     expectError(reused, 401, 'token_revoked');
     const next = await http
       .post('/tok/refresh')
-      .set('Authorization', `Bearer ${res.body.refreshToken as string}`);
+      .set('Authorization', `Bearer ${head.body.refreshToken as string}`);
     expectError(next, 401, 'token_revoked');
   });
 
@@ -122,6 +127,10 @@ describe('TokenRequired', () => {
     const { refreshToken } = await w.auth.tokens.issue(w.alice);
     const res = await http.post('/tok/refresh').set('Authorization', `Bearer ${refreshToken}`);
     expect(res.status).to.equal(200);
+    const head = await http
+      .post('/tok/refresh')
+      .set('Authorization', `Bearer ${res.body.refreshToken as string}`);
+    expect(head.status).to.equal(200);
     calls.reset();
     const spent = await http.get('/tok/whoami').set('Authorization', `Bearer ${refreshToken}`);
     expectError(spent, 401, 'token_revoked');

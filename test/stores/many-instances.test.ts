@@ -164,7 +164,7 @@ describe('many instances: two app processes sharing Redis and PostgreSQL', funct
     expect((await on(stolen, 'a', '/auth/me', { headers: { cookie } })).status).to.equal(401);
   });
 
-  it('a refresh token rotated on one instance and replayed on the other revokes the family', async () => {
+  it('a refresh token rotated on one instance and replayed on the other, its successor used, revokes the family and its access tokens', async () => {
     const browser = new Browser();
     await signIn(browser, 'cy@example.com', 'b', 'a');
     const pair = JSON.parse((await on(browser, 'a', '/app/tokens', { json: {} })).body) as {
@@ -175,12 +175,31 @@ describe('many instances: two app processes sharing Redis and PostgreSQL', funct
         headers: { authorization: `Bearer ${token}` },
         json: {},
       });
+    const me = (which: Which, accessToken: string) =>
+      on(new Browser(), which, '/auth/me', { headers: { authorization: `Bearer ${accessToken}` } });
     const rotated = await refresh('a', pair.refreshToken);
     expect(rotated.status).to.equal(200);
     const next = JSON.parse(rotated.body) as { refreshToken: string; accessToken: string };
+    // inside the reuse grace, the replay on b gets the same unused successor
+    const again = await refresh('b', pair.refreshToken);
+    expect(again.status).to.equal(200);
+    expect((JSON.parse(again.body) as { refreshToken: string }).refreshToken).to.equal(
+      next.refreshToken,
+    );
+    const head = await refresh('a', next.refreshToken); // the successor used
+    expect(head.status).to.equal(200);
+    const newest = JSON.parse(head.body) as { refreshToken: string; accessToken: string };
+    expect((await me('a', newest.accessToken)).status).to.equal(200); // found live on a
     expect((await refresh('b', pair.refreshToken)).status).to.equal(401); // the replay
-    expect((await refresh('a', next.refreshToken)).status).to.equal(401); // the family is dead
-    // (its access tokens live on until they expire: docs/tokens.md)
+    expect((await refresh('a', newest.refreshToken)).status).to.equal(401); // the family is dead
+    // and so are its access tokens, on both instances (on a within 1 s: the revocation feed)
+    let status = 0;
+    for (const started = Date.now(); Date.now() - started < 1_000;) {
+      status = (await me('a', newest.accessToken)).status;
+      if (status === 401) break;
+    }
+    expect(status).to.equal(401);
+    expect((await me('b', next.accessToken)).status).to.equal(401);
   });
 
   it('rate limits count across instances', async () => {

@@ -167,11 +167,58 @@ for (const kind of allBackends) {
       expect(await fresh.get('first')).to.equal('v');
     });
 
-    it('a refresh token spent concurrently on two app instances: one wins, the family dies', async () => {
+    it('a refresh token rotated concurrently on two app instances: all get the same successor (reuse grace)', async () => {
       const users = new MemoryUserStore<{ id: string; email: string }>();
       const alice = await users.create({ email: 'alice@example.com' });
       const apps = [store, backend.open()].map(
         (s) => new Portcullis({ secret: secretA, users, store: s, logger: new MemoryLogger() }),
+      );
+      const reuse: unknown[] = [];
+      for (const auth of apps) auth.on('token_reuse', (e) => reuse.push(e));
+      const { refreshToken } = await apps[0]!.tokens.issue(alice);
+      const servers = apps.map((auth) => {
+        const app = new Koa();
+        app.use(auth.middleware());
+        app.use(auth.routes());
+        return request(app.callback());
+      });
+      const results = await Promise.all(
+        Array.from({ length: 10 }, (_, i) =>
+          servers[i % 2]!.post('/auth/token/refresh').set(
+            'Authorization',
+            `Bearer ${refreshToken}`,
+          ),
+        ),
+      );
+      expect(results.map((r) => r.status)).to.deep.equal(Array(10).fill(200));
+      const heads = new Set(results.map((r) => (r.body as { refreshToken: string }).refreshToken));
+      expect(heads.size).to.equal(1);
+      const head = [...heads][0]!;
+      const next = await servers[1]!
+        .post('/auth/token/refresh')
+        .set('Authorization', `Bearer ${head}`);
+      expect(next.status).to.equal(200);
+      expect(reuse).to.deep.equal([]);
+      // the first token again, its successor used: reuse
+      const replay = await servers[0]!
+        .post('/auth/token/refresh')
+        .set('Authorization', `Bearer ${refreshToken}`);
+      expect(replay.status).to.equal(401);
+      expect(reuse).to.have.length(1);
+    });
+
+    it('a refresh token spent concurrently on two app instances, reuse grace off: one wins, the family dies', async () => {
+      const users = new MemoryUserStore<{ id: string; email: string }>();
+      const alice = await users.create({ email: 'alice@example.com' });
+      const apps = [store, backend.open()].map(
+        (s) =>
+          new Portcullis({
+            secret: secretA,
+            users,
+            store: s,
+            logger: new MemoryLogger(),
+            tokens: { refreshReuseGrace: false },
+          }),
       );
       const { refreshToken } = await apps[0]!.tokens.issue(alice);
       const servers = apps.map((auth) => {
