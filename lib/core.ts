@@ -5,7 +5,7 @@ import type { PasskeyService } from './passkeys/service.js';
 import type { RateLimits } from './ratelimit/limiter.js';
 import type { ResolvedOptions } from './options.js';
 import type { SessionManager } from './session/session.js';
-import type { Deadlines } from './stores/guarded.js';
+import type { Deadlines } from './stores/deadlines.js';
 import type { BaseUser, Store } from './stores/types.js';
 import type { Generations } from './tokens/generations.js';
 import type { TokenService } from './tokens/service.js';

@@ -23,9 +23,9 @@ export {
 } from './decorators/guards.js';
 export type { GuardDecorator } from './decorators/guards.js';
 export type { LoginRequiredOptions, TokenRequiredOptions } from './guards/guards.js';
-export type { AuthContext, OptionalAuthContext, AuthContextMethods } from './context.js';
-export { RequestAuth } from './request-auth.js';
-export type { RequestTokens } from './request-auth.js';
+export type { AuthContext, OptionalAuthContext, AuthContextMethods } from './request/context.js';
+export { RequestAuth } from './request/auth.js';
+export type { RequestTokens } from './request/auth.js';
 export type {
   PortcullisOptions,
   SessionOptions,
@@ -86,8 +86,8 @@ export { safeReturnTo } from './http/return-to.js';
 export { SmtpMailer, ConsoleMailer, MemoryMailer } from './email/mailer.js';
 export type { Mailer, Mail } from './email/mailer.js';
 export { defaultTemplates, escapeHtml } from './email/templates.js';
-export { Argon2Hasher } from './email/hasher.js';
-export type { PasswordHasher, Argon2Params } from './email/hasher.js';
+export { Argon2Hasher } from './passwords/hasher.js';
+export type { PasswordHasher, Argon2Params } from './passwords/hasher.js';
 export type { Templates, TemplateData, RenderedMail } from './email/templates.js';
 export { normalizeEmail } from './email/address.js';
 export type { RateLimitOptions, Limit, LimitedAction } from './ratelimit/limiter.js';

@@ -3,7 +3,7 @@
  * interfaces and the checks `resolveOptions()` runs on them at start-up.
  */
 import type { Context } from 'koa';
-import { type Argon2Params, Argon2Hasher, type PasswordHasher } from './email/hasher.js';
+import { type Argon2Params, Argon2Hasher, type PasswordHasher } from './passwords/hasher.js';
 import type { Mailer } from './email/mailer.js';
 import type { MailQueueSettings } from './email/queue.js';
 import type { Templates } from './email/templates.js';

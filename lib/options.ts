@@ -1,8 +1,8 @@
 import type { Context } from 'koa';
-import type { LinkAccountArgs } from './anonymous.js';
+import type { LinkAccountArgs } from './accounts/guests.js';
 import type { AuthError } from './errors.js';
 import { Keyring, secretsFrom } from './keys/keyring.js';
-import type { PasswordHasher } from './email/hasher.js';
+import type { PasswordHasher } from './passwords/hasher.js';
 import type { Mailer } from './email/mailer.js';
 import type { MailQueueSettings } from './email/queue.js';
 import {

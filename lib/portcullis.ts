@@ -3,7 +3,7 @@ import type { Core } from './core.js';
 import { coreHelpers } from './core.js';
 import { type AuthError, isAuthError } from './errors.js';
 import { AuthEventBus, type AuthEventListener, type AuthEventName } from './events.js';
-import { checkCsrf, isUnsafe } from './guards/csrf.js';
+import { checkCsrf, isUnsafe } from './http/csrf.js';
 import {
   type LoginRequiredOptions,
   type TokenRequiredOptions,
@@ -13,13 +13,13 @@ import {
   scopesGuard,
   tokenGuard,
 } from './guards/guards.js';
-import { renderError } from './guards/render.js';
+import { renderError } from './http/render-error.js';
 import { EmailCore } from './email/service.js';
 import { OAuthService } from './oauth/service.js';
 import { PasskeyService } from './passkeys/service.js';
 import { RateLimits } from './ratelimit/limiter.js';
 import { type PortcullisOptions, resolveOptions } from './options.js';
-import { RequestAuth, authOf } from './request-auth.js';
+import { RequestAuth, authOf } from './request/auth.js';
 import {
   type ControllerLike,
   type ControllersOptions,
@@ -27,7 +27,7 @@ import {
 } from './routing/controllers.js';
 import { authRoutes } from './routing/routes.js';
 import { SessionManager } from './session/session.js';
-import { Deadlines, guardStore } from './stores/guarded.js';
+import { Deadlines, guardStore } from './stores/deadlines.js';
 import type { BaseUser } from './stores/types.js';
 import { TestKit } from './testing/kit.js';
 import { Generations } from './tokens/generations.js';

@@ -1,5 +1,5 @@
 import type { Core } from '../core.js';
-import { createOrUpgrade } from '../anonymous.js';
+import { createOrUpgrade } from './guests.js';
 import { AuthError } from '../errors.js';
 import type { BaseUser } from '../stores/types.js';
 

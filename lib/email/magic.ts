@@ -1,9 +1,9 @@
 import type { Context } from 'koa';
 import type { Core } from '../core.js';
 import { badRequest } from '../errors.js';
-import { appOrigin } from '../guards/csrf.js';
+import { appOrigin } from '../http/csrf.js';
 import { safeReturnTo } from '../http/return-to.js';
-import { authOf } from '../request-auth.js';
+import { authOf } from '../request/auth.js';
 import type { BaseUser } from '../stores/types.js';
 import { randomToken, safeEqual } from '../util/encoding.js';
 import { normalizeEmail } from './address.js';
@@ -15,7 +15,7 @@ import {
   putBackOnFailure,
   stampOf,
   storeKey,
-} from './secrets.js';
+} from '../stores/single-use.js';
 import { generationOf, userWithProvenEmail } from './users.js';
 import { BrowserBinding } from '../accounts/browser.js';
 

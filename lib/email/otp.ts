@@ -1,13 +1,13 @@
 import type { Context } from 'koa';
 import type { Core } from '../core.js';
 import { badRequest } from '../errors.js';
-import { authOf } from '../request-auth.js';
+import { authOf } from '../request/auth.js';
 import { seal, unseal } from '../session/seal.js';
 import type { BaseUser } from '../stores/types.js';
 import { randomToken, safeEqual } from '../util/encoding.js';
 import { normalizeEmail } from './address.js';
 import type { EmailCore } from './service.js';
-import { putBackOnFailure, randomDigits, stampOf, storeKey } from './secrets.js';
+import { putBackOnFailure, randomDigits, stampOf, storeKey } from '../stores/single-use.js';
 import { generationOf, userWithProvenEmail } from './users.js';
 import { BrowserBinding } from '../accounts/browser.js';
 

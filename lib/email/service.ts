@@ -5,7 +5,7 @@ import type { BaseUser } from '../stores/types.js';
 import { MagicLinks } from './magic.js';
 import type { Mailer } from './mailer.js';
 import { EmailCodes } from './otp.js';
-import { Passwords } from './password.js';
+import { Passwords } from '../passwords/service.js';
 import { type MailFailure, type MailJob, MailQueue } from './queue.js';
 import type { TemplateData, Templates } from './templates.js';
 

@@ -1,5 +1,5 @@
 import { claimProvenEmail } from '../accounts/email-proof.js';
-import { createOrUpgrade } from '../anonymous.js';
+import { createOrUpgrade } from '../accounts/guests.js';
 import type { Core } from '../core.js';
 import { AuthError, badRequest } from '../errors.js';
 import type { BaseUser } from '../stores/types.js';

@@ -2,7 +2,7 @@ import type { Context, Middleware, Next } from 'koa';
 import type { Core } from '../core.js';
 import { forbidden, isAuthError, unauthorized } from '../errors.js';
 import { safeReturnTo } from '../http/return-to.js';
-import { authOf } from '../request-auth.js';
+import { authOf } from '../request/auth.js';
 import type { BaseUser } from '../stores/types.js';
 import { withChallenge } from '../tokens/challenge.js';
 import type { BearerSource } from '../tokens/header.js';

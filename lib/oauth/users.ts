@@ -1,7 +1,7 @@
-import { createOrUpgrade, discardUser } from '../anonymous.js';
+import { createOrUpgrade, discardUser } from '../accounts/guests.js';
 import type { Core } from '../core.js';
 import { AuthError } from '../errors.js';
-import { authOf } from '../request-auth.js';
+import { authOf } from '../request/auth.js';
 import { hasProvenEmail } from '../accounts/email-proof.js';
 import type { OAuthLoginArgs } from '../options.js';
 import type { BaseUser, UserStore } from '../stores/types.js';

@@ -1,6 +1,6 @@
 import type { Context } from 'koa';
 import type { Core } from '../core.js';
-import { storeKey } from '../email/secrets.js';
+import { storeKey } from '../stores/single-use.js';
 import { seal, unseal } from '../session/seal.js';
 import type { SessionAuth } from '../session/session.js';
 import type { BaseUser } from '../stores/types.js';

@@ -1,6 +1,6 @@
 import type { Core } from '../core.js';
 import { AuthError, badRequest } from '../errors.js';
-import { methodsOf } from '../routing/account-routes.js';
+import { methodsOf } from '../accounts/routes.js';
 import { withWaysInLease } from '../stores/lease.js';
 import type { BaseUser, UserStore } from '../stores/types.js';
 import { type PasskeyInfo, passkeyInfo } from './types.js';

@@ -12,8 +12,8 @@ import {
 import type { Context } from 'koa';
 import type { Core } from '../core.js';
 import { AuthError, badRequest } from '../errors.js';
-import { appOrigin, checkCsrf, isUnsafe } from '../guards/csrf.js';
-import { authOf } from '../request-auth.js';
+import { appOrigin, checkCsrf, isUnsafe } from '../http/csrf.js';
+import { authOf } from '../request/auth.js';
 import type { SessionAuth } from '../session/session.js';
 import type { BaseUser } from '../stores/types.js';
 import { PasskeyChallenges } from './challenges.js';

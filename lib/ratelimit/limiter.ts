@@ -1,7 +1,7 @@
 import type { Context } from 'koa';
 import { RateLimiterMemory, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { AuthError, storeUnavailable } from '../errors.js';
-import type { Deadlines } from '../stores/guarded.js';
+import type { Deadlines } from '../stores/deadlines.js';
 import type { Store } from '../stores/types.js';
 import { ipBucket } from './ip.js';
 

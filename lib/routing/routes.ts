@@ -5,13 +5,13 @@ import { unauthorized } from '../errors.js';
 import { tokenGuard } from '../guards/guards.js';
 import { booleanField, isFormPost, readFields, stringField } from '../http/body.js';
 import { safeReturnTo } from '../http/return-to.js';
-import { authOf } from '../request-auth.js';
+import { authOf } from '../request/auth.js';
 import type { BaseUser } from '../stores/types.js';
-import { mountAccountRoutes } from './account-routes.js';
+import { mountAccountRoutes } from '../accounts/routes.js';
 import { chain } from './compose.js';
-import { mountEmailRoutes, mountPasswordRoutes } from './email-routes.js';
-import { loginPageFallback, mountErrorPage, mountOAuthRoutes } from './oauth-routes.js';
-import { mountPasskeyRoutes } from './passkey-routes.js';
+import { mountEmailRoutes, mountPasswordRoutes } from '../email/routes.js';
+import { loginPageFallback, mountErrorPage, mountOAuthRoutes } from '../oauth/routes.js';
+import { mountPasskeyRoutes } from '../passkeys/routes.js';
 
 /**
  * The `/auth/*` routes of the core:

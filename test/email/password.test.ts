@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { Argon2Hasher, type PasswordHasher } from '../../lib/email/hasher.js';
+import { Argon2Hasher, type PasswordHasher } from '../../lib/passwords/hasher.js';
 import { type OAuthApp, startApp } from '../oauth/support/app.js';
 import { Browser, type Step } from '../oauth/support/browser.js';
 import { type Inbox, startInbox } from './support/smtp.js';

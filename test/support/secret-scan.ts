@@ -11,7 +11,7 @@
 import { ServerResponse } from 'node:http';
 import { format } from 'node:util';
 import { AuthEventBus } from '../../lib/events.js';
-import { Argon2Hasher } from '../../lib/email/hasher.js';
+import { Argon2Hasher } from '../../lib/passwords/hasher.js';
 import { SessionManager } from '../../lib/session/session.js';
 import { TokenService } from '../../lib/tokens/service.js';
 

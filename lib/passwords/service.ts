@@ -1,13 +1,13 @@
 import type { Context } from 'koa';
-import { createOrUpgrade } from '../anonymous.js';
+import { createOrUpgrade } from '../accounts/guests.js';
 import type { Core } from '../core.js';
 import { AuthError, badRequest, isAuthError, unauthorized } from '../errors.js';
-import { appOrigin } from '../guards/csrf.js';
-import { authOf } from '../request-auth.js';
+import { appOrigin } from '../http/csrf.js';
+import { authOf } from '../request/auth.js';
 import type { BaseUser } from '../stores/types.js';
 import { randomToken } from '../util/encoding.js';
-import { normalizeEmail } from './address.js';
-import { isCommonPassword } from './common-passwords.js';
+import { normalizeEmail } from '../email/address.js';
+import { isCommonPassword } from './common.js';
 import {
   type Expiring,
   expiring,
@@ -16,8 +16,8 @@ import {
   type Stamped,
   stampOf,
   storeKey,
-} from './secrets.js';
-import type { EmailCore } from './service.js';
+} from '../stores/single-use.js';
+import type { EmailCore } from '../email/service.js';
 import { BrowserBinding } from '../accounts/browser.js';
 import { claimProvenEmail } from '../accounts/email-proof.js';
 import { Generations } from '../tokens/generations.js';

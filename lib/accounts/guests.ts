@@ -1,7 +1,7 @@
 import type { Context } from 'koa';
-import type { Core } from './core.js';
-import { AuthError } from './errors.js';
-import type { BaseUser } from './stores/types.js';
+import type { Core } from '../core.js';
+import { AuthError } from '../errors.js';
+import type { BaseUser } from '../stores/types.js';
 
 /** What `onLinkAccount` receives: a guest who signed in to an account that already existed. */
 export interface LinkAccountArgs<User extends BaseUser> {

@@ -1,6 +1,6 @@
 import type { DefaultState, ParameterizedContext } from 'koa';
-import type { RequestAuth } from './request-auth.js';
-import type { BaseUser } from './stores/types.js';
+import type { RequestAuth } from './auth.js';
+import type { BaseUser } from '../stores/types.js';
 
 /** What `auth.middleware()` adds to every Koa context. */
 export interface AuthContextMethods<User extends BaseUser> {

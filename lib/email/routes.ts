@@ -1,16 +1,16 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type { Core } from '../core.js';
-import type { EmailCore } from '../email/service.js';
-import { escapeHtml } from '../email/templates.js';
+import type { EmailCore } from './service.js';
+import { escapeHtml } from './templates.js';
 import { isAuthError } from '../errors.js';
-import { checkCsrf } from '../guards/csrf.js';
-import { reportRefused } from '../guards/render.js';
+import { checkCsrf } from '../http/csrf.js';
+import { reportRefused } from '../http/render-error.js';
 import { isFormPost, readFields, stringField } from '../http/body.js';
 import { safeReturnTo } from '../http/return-to.js';
 import type { BaseUser } from '../stores/types.js';
-import type { MagicLinkView } from '../email/magic.js';
-import { authOf } from '../request-auth.js';
+import type { MagicLinkView } from './magic.js';
+import { authOf } from '../request/auth.js';
 
 /**
  * Email sign-in routes (under the prefix):

@@ -2,7 +2,7 @@ import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type { Core } from '../core.js';
 import { AuthError, unauthorized } from '../errors.js';
-import { authOf } from '../request-auth.js';
+import { authOf } from '../request/auth.js';
 import { withWaysInLease } from '../stores/lease.js';
 import type { BaseUser } from '../stores/types.js';
 

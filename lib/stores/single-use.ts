@@ -1,7 +1,7 @@
 import { createHmac, randomInt } from 'node:crypto';
 import { isAuthError } from '../errors.js';
 import type { KeyPurpose, Keyring } from '../keys/keyring.js';
-import type { Store } from '../stores/types.js';
+import type { Store } from './types.js';
 
 /**
  * The Store key for a single-use secret (link token, code flow): an HMAC under the purpose's

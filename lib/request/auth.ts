@@ -1,17 +1,17 @@
 import type { Context } from 'koa';
-import type { Core } from './core.js';
-import { createOrUpgrade, discardUser, mergeGuest } from './anonymous.js';
-import { checkCsrf, isUnsafe } from './guards/csrf.js';
-import { AuthError, badRequest, isAuthError, storeUnavailable, unauthorized } from './errors.js';
-import type { LoadedToken } from './options.js';
-import type { SessionAuth, SessionInfo } from './session/session.js';
-import { Generations } from './tokens/generations.js';
-import type { BaseUser } from './stores/types.js';
-import { withChallenge } from './tokens/challenge.js';
-import { type BearerSource, hasHeader, readBearer } from './tokens/header.js';
-import type { IssueOptions, IssuedTokens, TokenType } from './tokens/service.js';
-import type { LoginUrlOptions } from './oauth/service.js';
-import type { RequestPasskeys } from './passkeys/service.js';
+import type { Core } from '../core.js';
+import { createOrUpgrade, discardUser, mergeGuest } from '../accounts/guests.js';
+import { checkCsrf, isUnsafe } from '../http/csrf.js';
+import { AuthError, badRequest, isAuthError, storeUnavailable, unauthorized } from '../errors.js';
+import type { LoadedToken } from '../options.js';
+import type { SessionAuth, SessionInfo } from '../session/session.js';
+import { Generations } from '../tokens/generations.js';
+import type { BaseUser } from '../stores/types.js';
+import { withChallenge } from '../tokens/challenge.js';
+import { type BearerSource, hasHeader, readBearer } from '../tokens/header.js';
+import type { IssueOptions, IssuedTokens, TokenType } from '../tokens/service.js';
+import type { LoginUrlOptions } from '../oauth/service.js';
+import type { RequestPasskeys } from '../passkeys/service.js';
 
 /** The token calls available on `ctx.auth.tokens`. */
 export interface RequestTokens<User extends BaseUser> {

@@ -3,10 +3,10 @@ import type { Context, Middleware, Next } from 'koa';
 import type { Core } from '../core.js';
 import { AuthError, type AuthErrorCode, isAuthError } from '../errors.js';
 import { prefersHtml } from '../guards/guards.js';
-import { reportRefused } from '../guards/render.js';
+import { reportRefused } from '../http/render-error.js';
 import { readFields } from '../http/body.js';
 import { safeReturnTo } from '../http/return-to.js';
-import type { OAuth2Provider } from '../oauth/provider.js';
+import type { OAuth2Provider } from './provider.js';
 import type { BaseUser } from '../stores/types.js';
 
 /**

@@ -1,10 +1,10 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type { Core } from '../core.js';
-import { checkCsrf } from '../guards/csrf.js';
+import { checkCsrf } from '../http/csrf.js';
 import { type Fields, readFields } from '../http/body.js';
-import { clientScript } from '../passkeys/client-script.js';
-import { authOf } from '../request-auth.js';
+import { clientScript } from './client-script.js';
+import { authOf } from '../request/auth.js';
 import type { BaseUser } from '../stores/types.js';
 
 /**
