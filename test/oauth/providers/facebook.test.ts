@@ -1,94 +1,26 @@
 import { expect } from 'chai';
-import type { Profile } from '../../../lib/oauth/types.js';
 import { Facebook } from '../../../lib/oauth/providers/facebook.js';
-import { type OAuthApp, startApp } from '../support/app.js';
 import { Browser } from '../support/browser.js';
 import { expectSignInFailed } from '../support/expect.js';
-import { type Fake, startFake } from '../support/fake.js';
-
-const CLIENT = { clientId: 'fb-app-1234', clientSecret: 'fb-secret-0123456789' };
-const AUTHORIZE = 'https://www.facebook.com/v24.0/dialog/oauth';
+import { CLIENT, AUTHORIZE, useFacebook } from './facebook.js';
 
 describe('Facebook provider', () => {
-  let fake: Fake;
-  let app: OAuthApp;
-  let me: Record<string, unknown>;
-  let seen: Profile | undefined;
-
-  before(async () => {
-    fake = await startFake(['graph.facebook.com']);
-    fake.router.post('/v24.0/oauth/access_token', (ctx) => {
-      const { form, headers } = ctx.state.rec;
-      const ok =
-        headers.authorization === undefined &&
-        form.get('client_id') === CLIENT.clientId &&
-        form.get('client_secret') === CLIENT.clientSecret &&
-        fake.redeem(form.get('code') ?? '', undefined, form.get('redirect_uri') ?? undefined);
-      if (ok) {
-        ctx.body = { access_token: 'EAAB-fb-access', token_type: 'bearer', expires_in: 5183976 };
-        return;
-      }
-      // Graph errors are nested objects, not RFC 6749 strings
-      ctx.status = 400;
-      ctx.body = {
-        error: {
-          message: 'This authorization code has been used.',
-          type: 'OAuthException',
-          code: 100,
-          error_subcode: 36009,
-          fbtrace_id: 'A1b2C3d4E5',
-        },
-      };
-    });
-    fake.router.get('/v24.0/me', (ctx) => {
-      if (ctx.get('authorization') !== 'Bearer EAAB-fb-access') {
-        ctx.status = 400;
-        ctx.body = { error: { message: 'Invalid OAuth access token.', type: 'OAuthException' } };
-        return;
-      }
-      ctx.body = me;
-    });
-    app = await startApp(() => [new Facebook({ ...CLIENT, fetch: fake.fetch })], {
-      onOAuthLogin: ({ profile }) => {
-        seen = profile;
-      },
-    });
-  });
-  after(async () => {
-    await app?.close();
-    await fake?.close();
-  });
-  beforeEach(() => {
-    seen = undefined;
-    me = {
-      id: '10158000000000001',
-      name: 'Ada Lovelace',
-      email: 'ada@example.com',
-      picture: {
-        data: {
-          height: 50,
-          is_silhouette: false,
-          url: 'https://platform-lookaside.fbsbx.com/platform/profilepic/?asid=10158000000000001',
-          width: 50,
-        },
-      },
-    };
-  });
+  const r = useFacebook();
 
   async function signIn(browser: Browser) {
-    const start = await browser.request(`${app.url}/auth/facebook/login`);
+    const start = await browser.request(`${r.app.url}/auth/facebook/login`);
     expect(start.location!.origin + start.location!.pathname).to.equal(AUTHORIZE);
-    return browser.request(fake.authorize(start.location!));
+    return browser.request(r.fake.authorize(start.location!));
   }
 
   it('sends the classic authorization request (versioned dialog, scopes, no PKCE)', async () => {
-    const start = await new Browser().request(`${app.url}/auth/facebook/login`);
+    const start = await new Browser().request(`${r.app.url}/auth/facebook/login`);
     const q = start.location!.searchParams;
     expect(start.location!.origin + start.location!.pathname).to.equal(AUTHORIZE);
     expect(q.get('client_id')).to.equal(CLIENT.clientId);
     expect(q.get('response_type')).to.equal('code');
     expect(q.get('scope')).to.equal('email public_profile');
-    expect(q.get('redirect_uri')).to.equal(app.callback('facebook'));
+    expect(q.get('redirect_uri')).to.equal(r.app.callback('facebook'));
     expect(q.get('state')).to.be.a('string').with.length.above(20);
     expect(q.has('code_challenge')).to.equal(false);
     expect(q.has('code_challenge_method')).to.equal(false);
@@ -99,22 +31,22 @@ describe('Facebook provider', () => {
     const done = await signIn(browser);
     expect(done.status).to.equal(302);
     expect(done.location!.pathname).to.equal('/');
-    const token = fake.requests.filter((r) => r.path === '/v24.0/oauth/access_token').at(-1)!;
+    const token = r.fake.requests.filter((r) => r.path === '/v24.0/oauth/access_token').at(-1)!;
     expect(token.method).to.equal('POST');
     expect(token.form.get('grant_type')).to.equal('authorization_code');
     expect(token.form.has('code_verifier')).to.equal(false);
-    const call = fake.requests.filter((r) => r.path === '/v24.0/me').at(-1)!;
+    const call = r.fake.requests.filter((r) => r.path === '/v24.0/me').at(-1)!;
     expect(call.host).to.equal('graph.facebook.com');
     expect(call.query.get('fields')).to.equal('id,name,email,picture');
-    expect(seen).to.deep.equal({
+    expect(r.seen).to.deep.equal({
       id: '10158000000000001',
       email: 'ada@example.com',
       emailVerified: false,
       name: 'Ada Lovelace',
       picture: 'https://platform-lookaside.fbsbx.com/platform/profilepic/?asid=10158000000000001',
-      raw: me,
+      raw: r.me,
     });
-    const user = JSON.parse((await browser.request(`${app.url}/me`)).body) as {
+    const user = JSON.parse((await browser.request(`${r.app.url}/me`)).body) as {
       user: Record<string, unknown>;
     };
     // an unverified email is not put on the new user
@@ -123,37 +55,37 @@ describe('Facebook provider', () => {
       name: 'Ada Lovelace',
       picture: 'https://platform-lookaside.fbsbx.com/platform/profilepic/?asid=10158000000000001',
     });
-    expect((await app.users.findByAccount('facebook', '10158000000000001'))?.id).to.equal(
+    expect((await r.app.users.findByAccount('facebook', '10158000000000001'))?.id).to.equal(
       user.user.id,
     );
   });
 
   it('signs in without an email (phone-only account or declined permission)', async () => {
-    me = { id: '10158000000000002', name: 'Phone Only' };
+    r.me = { id: '10158000000000002', name: 'Phone Only' };
     const browser = new Browser();
     const done = await signIn(browser);
     expect(done.location!.pathname).to.equal('/');
-    expect(seen).to.deep.equal({
+    expect(r.seen).to.deep.equal({
       id: '10158000000000002',
       email: undefined,
       emailVerified: false,
       name: 'Phone Only',
       picture: undefined,
-      raw: me,
+      raw: r.me,
     });
-    expect((await browser.request(`${app.url}/me`)).status).to.equal(200);
+    expect((await browser.request(`${r.app.url}/me`)).status).to.equal(200);
   });
 
   it('ends on the error path when the token endpoint answers a nested Graph error', async () => {
     const browser = new Browser();
-    const start = await browser.request(`${app.url}/auth/facebook/login`);
-    const back = fake.authorize(start.location!);
+    const start = await browser.request(`${r.app.url}/auth/facebook/login`);
+    const back = r.fake.authorize(start.location!);
     back.searchParams.set('code', 'already-used');
     const done = await browser.request(back);
-    await expectSignInFailed(app.url, browser, done, 'provider_error');
-    expect(seen).to.equal(undefined);
+    await expectSignInFailed(r.app.url, browser, done, 'provider_error');
+    expect(r.seen).to.equal(undefined);
     // read as a standard error response (not refused as an unexpected body)
-    const log = app.logger.records.filter((r) => r.record.event === 'oauth_failed').at(-1)!;
+    const log = r.app.logger.records.filter((r) => r.record.event === 'oauth_failed').at(-1)!;
     expect(log.record.cause).to.equal('ResponseBodyError OAUTH_RESPONSE_BODY_ERROR');
   });
 

@@ -1,118 +1,34 @@
 import { expect } from 'chai';
-import type { Profile, ProviderTokens } from '../../../lib/oauth/types.js';
 import { VK } from '../../../lib/oauth/providers/vk.js';
-import { type OAuthApp, startApp } from '../support/app.js';
 import { Browser } from '../support/browser.js';
 import { expectSignInFailed } from '../support/expect.js';
-import { type Fake, type Recorded, startFake } from '../support/fake.js';
-
-const CLIENT_ID = '51234567';
-const DEVICE = 'dev-7f3a9c2e-1b4d';
+import { type Recorded } from '../support/fake.js';
+import { CLIENT_ID, DEVICE, useVK } from './vk.js';
 
 describe('VK provider', () => {
-  let fake: Fake;
-  let app: OAuthApp;
-  let user: Record<string, unknown>;
-  let seen: { profile: Profile; tokens: ProviderTokens } | undefined;
-  let expiresIn: number;
-  let n = 0;
-  const access = new Set<string>();
-  const refresh = new Set<string>();
-
-  before(async () => {
-    fake = await startFake(['id.vk.com']);
-    fake.router.post('/oauth2/auth', async (ctx) => {
-      const { form, headers } = ctx.state.rec;
-      const state = form.get('state');
-      let ok = headers.authorization === undefined && form.get('client_id') === CLIENT_ID;
-      ok &&= form.get('device_id') === DEVICE && !!state;
-      if (form.get('grant_type') === 'refresh_token') {
-        ok &&= refresh.delete(form.get('refresh_token') ?? '');
-      } else {
-        // PKCE is mandatory; the state sent is the one of the authorization request
-        const issued = fake.redeem(
-          form.get('code') ?? '',
-          form.get('code_verifier') ?? '',
-          form.get('redirect_uri') ?? '',
-        );
-        ok &&= issued?.challenge !== undefined && issued.state === state;
-      }
-      if (!ok) {
-        // the HTTP status of VK ID errors is not documented (UNCONFIRMED): 400 here
-        ctx.status = 400;
-        ctx.body = { error: 'invalid_request', error_description: 'device_id is invalid', state };
-        return;
-      }
-      n++;
-      access.add(`vk2.a.${n}`);
-      refresh.add(`vk2.r.${n}`);
-      ctx.body = {
-        access_token: `vk2.a.${n}`,
-        refresh_token: `vk2.r.${n}`,
-        // not for this client: a non-OIDC provider must drop it, not validate it
-        id_token: await fake.idToken({ iss: 'https://id.vk.com', aud: 'someone-else', sub: '1' }),
-        token_type: 'Bearer',
-        expires_in: expiresIn,
-        user_id: 1234567,
-        state,
-        scope: 'vkid.personal_info email',
-      };
-    });
-    fake.router.post('/oauth2/user_info', (ctx) => {
-      const { form, headers } = ctx.state.rec;
-      const ok =
-        headers.authorization === undefined &&
-        form.get('client_id') === CLIENT_ID &&
-        access.has(form.get('access_token') ?? '');
-      ctx.status = ok ? 200 : 401;
-      ctx.body = ok
-        ? { user }
-        : { error: 'invalid_token', error_description: 'access_token is invalid' };
-    });
-    app = await startApp(() => [new VK({ clientId: CLIENT_ID, fetch: fake.fetch })], {
-      onOAuthLogin: ({ profile, tokens }) => void (seen = { profile, tokens }),
-    });
-  });
-  after(async () => {
-    await app?.close();
-    await fake?.close();
-  });
-  beforeEach(() => {
-    seen = undefined;
-    expiresIn = 3600;
-    user = {
-      user_id: '1234567',
-      first_name: 'Ivan',
-      last_name: 'Petrov',
-      avatar: 'https://sun1-99.userapi.com/s/v1/ig2/abc.jpg?size=200x200',
-      email: 'ivan@example.ru',
-      sex: 2,
-      verified: false,
-      birthday: '01.01.1990',
-    };
-  });
+  const r = useVK();
 
   async function signIn(browser: Browser, extra: Record<string, string> = { device_id: DEVICE }) {
-    const start = await browser.request(`${app.url}/auth/vk/login`);
+    const start = await browser.request(`${r.app.url}/auth/vk/login`);
     expect(start.location!.origin + start.location!.pathname).to.equal(
       'https://id.vk.com/authorize',
     );
     // VK ID's callback carries device_id (and type, expires_in) next to code and state
     return browser.request(
-      fake.authorize(start.location!, { type: 'code_v2', expires_in: '600', ...extra }),
+      r.fake.authorize(start.location!, { type: 'code_v2', expires_in: '600', ...extra }),
     );
   }
-  const last = (path: string): Recorded => fake.requests.filter((r) => r.path === path).at(-1)!;
+  const last = (path: string): Recorded => r.fake.requests.filter((r) => r.path === path).at(-1)!;
 
   it('sends the documented authorization request (scopes, mandatory PKCE, state)', async () => {
-    const start = await new Browser().request(`${app.url}/auth/vk/login`);
+    const start = await new Browser().request(`${r.app.url}/auth/vk/login`);
     const q = start.location!.searchParams;
     expect(q.get('client_id')).to.equal(CLIENT_ID);
     expect(q.get('response_type')).to.equal('code');
     expect(q.get('scope')).to.equal('vkid.personal_info email');
     expect(q.get('code_challenge')).to.match(/^[\w-]{43}$/);
     expect(q.get('code_challenge_method')).to.equal('S256');
-    expect(q.get('redirect_uri')).to.equal(app.callback('vk'));
+    expect(q.get('redirect_uri')).to.equal(r.app.callback('vk'));
     expect(q.get('state')).to.be.a('string').with.length.above(20);
   });
 
@@ -128,68 +44,68 @@ describe('VK provider', () => {
     const info = last('/oauth2/user_info');
     expect(info.method).to.equal('POST');
     expect(Object.fromEntries(info.form)).to.deep.equal({
-      access_token: `vk2.a.${n}`,
+      access_token: `vk2.a.${r.n}`,
       client_id: CLIENT_ID,
     });
-    expect(seen!.profile).to.deep.equal({
+    expect(r.seen!.profile).to.deep.equal({
       id: '1234567',
       email: 'ivan@example.ru',
       emailVerified: false,
       name: 'Ivan Petrov',
       picture: 'https://sun1-99.userapi.com/s/v1/ig2/abc.jpg?size=200x200',
-      raw: user,
+      raw: r.user,
     });
     // the token response's user_id is a number; its id_token is dropped (VK ID is not OIDC here)
-    expect(seen!.tokens.raw.user_id).to.equal(1234567);
-    expect(seen!.tokens.idToken).to.equal(undefined);
-    expect(seen!.tokens.raw).to.not.have.property('id_token');
-    expect((await browser.request(`${app.url}/me`)).status).to.equal(200);
+    expect(r.seen!.tokens.raw.user_id).to.equal(1234567);
+    expect(r.seen!.tokens.idToken).to.equal(undefined);
+    expect(r.seen!.tokens.raw).to.not.have.property('id_token');
+    expect((await browser.request(`${r.app.url}/me`)).status).to.equal(200);
   });
 
   it('reads a numeric user_id and no email (not granted)', async () => {
-    user = { user_id: 7654321, first_name: 'Olga', last_name: '', avatar: '' };
+    r.user = { user_id: 7654321, first_name: 'Olga', last_name: '', avatar: '' };
     const browser = new Browser();
     await signIn(browser);
-    expect(seen!.profile).to.deep.equal({
+    expect(r.seen!.profile).to.deep.equal({
       id: '7654321',
       email: undefined,
       emailVerified: false,
       name: 'Olga',
       picture: undefined,
-      raw: user,
+      raw: r.user,
     });
-    expect(await app.users.findByAccount('vk', '7654321')).to.not.equal(undefined);
+    expect(await r.app.users.findByAccount('vk', '7654321')).to.not.equal(undefined);
   });
 
   it('ends on the error path when VK refuses the code exchange (wrong device_id)', async () => {
     const browser = new Browser();
     const done = await signIn(browser, { device_id: 'another-device' });
-    await expectSignInFailed(app.url, browser, done, 'provider_error');
+    await expectSignInFailed(r.app.url, browser, done, 'provider_error');
     expect(last('/oauth2/auth').form.get('device_id')).to.equal('another-device');
-    expect(seen).to.equal(undefined);
+    expect(r.seen).to.equal(undefined);
   });
 
   it('refuses a callback without device_id before calling the token endpoint', async () => {
-    const before = fake.requests.length;
+    const before = r.fake.requests.length;
     const browser = new Browser();
     const done = await signIn(browser, {});
     expect(done.location!.searchParams.get('error')).to.equal('provider_error');
-    expect(fake.requests.length).to.equal(before);
-    expect((await browser.request(`${app.url}/me`)).status).to.equal(401);
+    expect(r.fake.requests.length).to.equal(before);
+    expect((await browser.request(`${r.app.url}/me`)).status).to.equal(401);
   });
 
   it('refreshes with the device_id kept from the sign-in and a fresh state', async () => {
-    expiresIn = 1;
+    r.expiresIn = 1;
     const browser = new Browser();
     await signIn(browser);
     const signInState = last('/oauth2/auth').form.get('state');
-    const res = JSON.parse((await browser.request(`${app.url}/provider-token/vk`)).body) as {
+    const res = JSON.parse((await browser.request(`${r.app.url}/provider-token/vk`)).body) as {
       token: string;
     };
-    expect(res.token).to.equal(`vk2.a.${n}`);
+    expect(res.token).to.equal(`vk2.a.${r.n}`);
     const call = last('/oauth2/auth');
     expect(call.form.get('grant_type')).to.equal('refresh_token');
-    expect(call.form.get('refresh_token')).to.equal(`vk2.r.${n - 1}`);
+    expect(call.form.get('refresh_token')).to.equal(`vk2.r.${r.n - 1}`);
     expect(call.form.get('device_id')).to.equal(DEVICE);
     expect(call.form.get('client_id')).to.equal(CLIENT_ID);
     expect(call.form.get('state'))

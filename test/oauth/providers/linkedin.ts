@@ -1,0 +1,144 @@
+import type { Profile } from '../../../lib/providers.js';
+import { LinkedIn } from '../../../lib/oauth/providers/linkedin.js';
+import { type OAuthApp, startApp } from '../support/app.js';
+import { type Fake, startFake } from '../support/fake.js';
+
+export const ISSUER = 'https://www.linkedin.com/oauth';
+export const CLIENT = { clientId: '86li3axmodxxxx', clientSecret: 'li-secret-0123456789' };
+
+/** LinkedIn's discovery document, naming `issuer`. */
+export function discovery(issuer: string) {
+  return {
+    issuer,
+    authorization_endpoint: 'https://www.linkedin.com/oauth/v2/authorization',
+    token_endpoint: 'https://www.linkedin.com/oauth/v2/accessToken',
+    userinfo_endpoint: 'https://api.linkedin.com/v2/userinfo',
+    jwks_uri: 'https://www.linkedin.com/oauth/openid/jwks',
+    response_types_supported: ['code'],
+    subject_types_supported: ['pairwise'],
+    id_token_signing_alg_values_supported: ['RS256'],
+    scopes_supported: ['openid', 'profile', 'email'],
+  };
+}
+
+/** The fake LinkedIn servers and an app signing in through them, for the current describe. */
+export function useLinkedIn() {
+  let fake: Fake;
+  let app: OAuthApp;
+  let profiles: Profile[];
+  let info: Record<string, unknown>;
+  let partner: boolean;
+
+  before(async () => {
+    fake = await startFake(['www.linkedin.com', 'api.linkedin.com']);
+    fake.router.get('/oauth/.well-known/openid-configuration', (ctx) => {
+      ctx.body = discovery(ISSUER);
+    });
+    fake.router.get('/oauth/openid/jwks', async (ctx) => {
+      ctx.body = await fake.jwks();
+    });
+    fake.router.post('/oauth/v2/accessToken', async (ctx) => {
+      const { form, headers } = ctx.state.rec;
+      // no Basic; and a code_verifier sent to an app without PKCE enabled is invalid_client
+      if (headers.authorization !== undefined || form.has('code_verifier')) {
+        ctx.status = 401;
+        ctx.body = { error: 'invalid_client', error_description: 'Client authentication failed' };
+        return;
+      }
+      const clientOk =
+        form.get('client_id') === CLIENT.clientId &&
+        form.get('client_secret') === CLIENT.clientSecret;
+      const refresh = form.get('grant_type') === 'refresh_token';
+      const grant = refresh
+        ? form.get('refresh_token') === 'li-refresh-1'
+        : fake.redeem(form.get('code') ?? '', undefined, form.get('redirect_uri') ?? undefined);
+      if (!clientOk || !grant) {
+        ctx.status = 400;
+        ctx.body = {
+          error: 'invalid_request',
+          error_description:
+            'Unable to retrieve access token: appid/redirect uri/code verifier does not match authorization code. Or authorization code expired.',
+        };
+        return;
+      }
+      const now = Math.floor(Date.now() / 1000);
+      ctx.body = {
+        access_token: refresh ? 'AQV-refreshed' : 'AQV-access',
+        expires_in: partner ? 1 : 5183999,
+        scope: 'email,openid,profile',
+        token_type: 'Bearer',
+        // partners only: refresh tokens (365 days)
+        ...(partner ? { refresh_token: 'li-refresh-1', refresh_token_expires_in: 31535999 } : {}),
+        // LinkedIn's ID token: the new issuer, and no nonce
+        ...(refresh
+          ? {}
+          : {
+              id_token: await fake.idToken({
+                iss: ISSUER,
+                aud: CLIENT.clientId,
+                sub: info.sub as string,
+                iat: now,
+                exp: now + 3600,
+                email_verified: 'true',
+              }),
+            }),
+      };
+    });
+    fake.router.get('/v2/userinfo', (ctx) => {
+      const ok = ['Bearer AQV-access', 'Bearer AQV-refreshed'].includes(ctx.get('authorization'));
+      if (ctx.state.rec.host !== 'api.linkedin.com' || !ok) ctx.status = 401;
+      else ctx.body = info;
+    });
+    app = await startApp(
+      () => [
+        new LinkedIn({ ...CLIENT, fetch: fake.fetch }),
+        new LinkedIn({ name: 'linkedin-pkce', ...CLIENT, pkce: true, fetch: fake.fetch }),
+      ],
+      { onOAuthLogin: ({ profile }) => void profiles.push(profile) },
+    );
+  });
+  after(async () => {
+    await app?.close();
+    await fake?.close();
+  });
+  beforeEach(() => {
+    profiles = [];
+    partner = false;
+    info = {
+      sub: '782bbtaQ',
+      name: 'John Doe',
+      given_name: 'John',
+      family_name: 'Doe',
+      picture: 'https://media.licdn.com/dms/image/v2/john-doe',
+      locale: { country: 'US', language: 'en' },
+      email: 'doe@example.com',
+      email_verified: true,
+    };
+  });
+  return {
+    get fake(): Fake {
+      return fake;
+    },
+    get app(): OAuthApp {
+      return app;
+    },
+    get profiles(): Profile[] {
+      return profiles;
+    },
+    set profiles(value: Profile[]) {
+      profiles = value;
+    },
+    get info(): Record<string, unknown> {
+      return info;
+    },
+    set info(value: Record<string, unknown>) {
+      info = value;
+    },
+    get partner(): boolean {
+      return partner;
+    },
+    set partner(value: boolean) {
+      partner = value;
+    },
+  };
+}
