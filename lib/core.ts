@@ -1,7 +1,4 @@
 import type { AuthEventBus } from './events.js';
-import type { EmailCore } from './email/service.js';
-import type { OAuthService } from './oauth/service.js';
-import type { PasskeyService } from './passkeys/service.js';
 import type { RateLimits } from './ratelimit/limiter.js';
 import type { ResolvedOptions } from './options.js';
 import type { SessionManager } from './session/session.js';
@@ -22,14 +19,8 @@ export interface Core<User extends BaseUser> {
   readonly tokens: TokenService;
   readonly generations: Generations;
   readonly events: AuthEventBus;
-  /** Provider sign-in (set once, right after the core is built). */
-  readonly oauth: OAuthService<User>;
   /** Brute-force limits shared by every sign-in method. */
   readonly limits: RateLimits;
-  /** Email sign-in (magic links, codes), when a mailer is configured. */
-  readonly email: EmailCore<User> | undefined;
-  /** Passkeys (set once, right after the core is built). */
-  readonly passkeys: PasskeyService<User>;
   /** Runs an app callback (user store, loaders, `isUserValid`) so that it fails closed in time. */
   guarded<T>(work: () => T | PromiseLike<T>): T | Promise<T>;
   /** Loads a user through the UserStore, failing closed. */

@@ -1,5 +1,4 @@
 import type { Context } from 'koa';
-import type { LinkAccountArgs } from './accounts/guests.js';
 import type { AuthError } from './errors.js';
 import { Keyring, secretsFrom } from './keys/keyring.js';
 import type { PasswordHasher } from './passwords/hasher.js';
@@ -30,6 +29,16 @@ import type { BaseUser, Store, UserStore } from './stores/types.js';
 import { type Duration, toMs } from './util/duration.js';
 
 export type { EmailOptions, OAuthLoginArgs, OAuthOptions, PasswordOptions };
+
+/** What `onLinkAccount` receives: a guest who signed in to an account that already existed. */
+export interface LinkAccountArgs<User extends BaseUser> {
+  /** The guest (deleted once the hook returns). */
+  anonymous: User;
+  /** The account the guest signed in to. */
+  user: User;
+  /** The request. */
+  ctx: Context;
+}
 
 /** A structured logger: pino, bunyan and `console` all fit. Records never carry secrets. */
 export interface AuthLogger {

@@ -19,7 +19,7 @@ import { OAuthService } from './oauth/service.js';
 import { PasskeyService } from './passkeys/service.js';
 import { RateLimits } from './ratelimit/limiter.js';
 import { type PortcullisOptions, resolveOptions } from './options.js';
-import { RequestAuth, authOf } from './request/auth.js';
+import { type Features, RequestAuth, authOf } from './request/auth.js';
 import {
   type ControllerLike,
   type ControllersOptions,
@@ -31,7 +31,7 @@ import { Deadlines, guardStore } from './stores/deadlines.js';
 import type { BaseUser } from './stores/types.js';
 import { TestKit } from './testing/kit.js';
 import { Generations } from './tokens/generations.js';
-import { looksLikeRefreshToken } from './tokens/refresh-format.js';
+import { currentUser } from './tokens/bearer.js';
 import {
   type IssueOptions,
   type IssuedTokens,
@@ -65,6 +65,7 @@ export class Portcullis<User extends BaseUser = BaseUser> {
   /** Credentials for the app's own tests (`NODE_ENV=test` only, or `enableTestKit`). */
   readonly testing: TestKit<User>;
   private readonly core: Core<User>;
+  private readonly features: Features<User>;
 
   constructor(options: PortcullisOptions<User>) {
     const opts = resolveOptions(options);
@@ -100,23 +101,22 @@ export class Portcullis<User extends BaseUser = BaseUser> {
       opts.tokens.reuseGraceMs,
     );
     const sessions = new SessionManager(opts.ring, store, opts.session);
-    const core = {
+    const core: Core<User> = {
       opts,
       store,
       sessions,
       tokens,
       generations,
       events,
-      oauth: undefined as unknown as OAuthService<User>,
-      email: undefined as EmailCore<User> | undefined,
-      passkeys: undefined as unknown as PasskeyService<User>,
       limits: new RateLimits(opts.rateLimits, opts.store, deadlines),
       ...coreHelpers(opts, deadlines),
     };
-    core.oauth = new OAuthService<User>(core);
-    core.passkeys = new PasskeyService<User>(core);
-    if (opts.mailer) core.email = new EmailCore<User>(core, opts.mailer);
     this.core = core;
+    this.features = {
+      oauth: new OAuthService<User>(core),
+      passkeys: new PasskeyService<User>(core),
+      email: opts.mailer ? new EmailCore<User>(core, opts.mailer) : undefined,
+    };
     this.tokens = {
       issue: (user, o) => tokens.issue(user, o),
       verify: (token, type) => tokens.verify(token, type),
@@ -130,7 +130,7 @@ export class Portcullis<User extends BaseUser = BaseUser> {
    * to fix when one cannot (unreachable, or its discovery document names another issuer).
    */
   ready(): Promise<void> {
-    return this.core.oauth.ready();
+    return this.features.oauth.ready();
   }
 
   /**
@@ -174,26 +174,28 @@ export class Portcullis<User extends BaseUser = BaseUser> {
    * `AuthError` thrown below it (JSON for APIs, or the app's `onError`).
    */
   middleware(): Middleware {
-    const core = this.core;
+    const { core, features } = this;
     const { sessions } = core;
+    const { oauth } = features;
     return async (ctx: Context, next: Next) => {
       installContextMethods(ctx);
-      if (core.oauth.enabled) {
-        const warming = core.oauth.warm();
+      if (oauth.enabled) {
+        const warming = oauth.warm();
         if (warming) await warming;
       }
-      const auth = new RequestAuth<User>(core, ctx);
+      const auth = new RequestAuth<User>(core, features, ctx);
       (ctx as { auth?: unknown }).auth = auth;
       try {
         sessions.install(ctx.app);
         try {
           const sealed = sessions.sealedFrom(ctx);
-          const bearer = auth.hasBearer();
+          const bearer = auth.bearer.has();
           const unsafe = isUnsafe(ctx.method);
           if (sealed !== undefined && unsafe && !bearer) checkCsrf(ctx, core.opts);
-          if (sealed !== undefined && !(unsafe && bearer)) await auth.resolveSession(sealed);
-          if (auth.sessionUser) ctx.state.user = auth.sessionUser;
-          else if (bearer) await eagerBearer(auth, ctx);
+          if (sealed !== undefined && !(unsafe && bearer)) await auth.signIn.resolve(sealed);
+          // our own access tokens are verified up front, so every route sees their user
+          const user = await currentUser<User>(ctx, 'eager');
+          if (user) ctx.state.user = user;
           await next();
         } finally {
           await sessions.commit(ctx);
@@ -207,7 +209,7 @@ export class Portcullis<User extends BaseUser = BaseUser> {
 
   /** The built-in `/auth/*` routes: tokens, sign-out, `me`, and each configured sign-in method's (see docs/README.md). */
   routes(): Middleware {
-    return authRoutes(this.core);
+    return authRoutes(this.core, this.features);
   }
 
   /** Mounts decorated controllers (classes or instances) on `@koa/router`. */
@@ -258,7 +260,7 @@ export class Portcullis<User extends BaseUser = BaseUser> {
    * ```
    */
   async close(): Promise<void> {
-    await this.core.email?.close();
+    await this.features.email?.close();
   }
 
   /** Listens to audit events (`login`, `logout`, `token_reuse`, ...); events never carry secrets. */
@@ -271,32 +273,6 @@ export class Portcullis<User extends BaseUser = BaseUser> {
   off<E extends AuthEventName>(event: E, listener: AuthEventListener<E>): this {
     this.core.events.off(event, listener);
     return this;
-  }
-}
-
-/**
- * Verifies one of our access tokens up front, so every route sees its user. A credential error
- * or a malformed header waits for a guard (a public route stays public); a store failure (503)
- * answers at once. Refresh tokens and the app's opaque tokens are left to the guards, which know
- * which type they want (no loader call with the wrong type).
- */
-async function eagerBearer<User extends BaseUser>(
-  auth: RequestAuth<User>,
-  ctx: Context,
-): Promise<void> {
-  let token: string | undefined;
-  try {
-    token = auth.token();
-  } catch {
-    return;
-  }
-  if (token === undefined || looksLikeRefreshToken(token) || !auth.core.tokens.isOurs(token)) {
-    return;
-  }
-  try {
-    ctx.state.user = (await auth.bearer('access')).user;
-  } catch (err) {
-    if (!isAuthError(err) || err.status >= 500) throw err;
   }
 }
 

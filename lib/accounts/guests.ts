@@ -1,16 +1,35 @@
 import type { Context } from 'koa';
 import type { Core } from '../core.js';
 import { AuthError } from '../errors.js';
+import { checkCsrf, isUnsafe } from '../http/csrf.js';
+import { signInOf } from '../session/sign-in.js';
 import type { BaseUser } from '../stores/types.js';
 
-/** What `onLinkAccount` receives: a guest who signed in to an account that already existed. */
-export interface LinkAccountArgs<User extends BaseUser> {
-  /** The guest (deleted once the hook returns). */
-  anonymous: User;
-  /** The account the guest signed in to. */
-  user: User;
-  /** The request. */
-  ctx: Context;
+/**
+ * Signs in as a guest: a new user with `anonymous: true` and a session (the user already
+ * signed in, if any). A later sign-in by any method upgrades the guest in place (same id), or,
+ * for an existing account, hands the guest to `onLinkAccount` and deletes it. Guests pass
+ * `@OptionalAuth`, and `@LoginRequired` only with `{ allowAnonymous: true }`. Rate-limited
+ * per IP, refused from another site.
+ */
+export async function signInAsGuest<User extends BaseUser>(
+  core: Core<User>,
+  ctx: Context,
+): Promise<User> {
+  if (isUnsafe(ctx.method)) checkCsrf(ctx, core.opts);
+  const signIn = signInOf<User>(ctx);
+  if (signIn.user) return signIn.user;
+  await core.limits.consume(ctx, 'guest');
+  const data = { anonymous: true } as unknown as Omit<User, 'id'>;
+  const user = await createOrUpgrade(core, undefined, data);
+  try {
+    await signIn.login(user, 'anonymous');
+  } catch (err) {
+    discardUser(core, user.id); // a guest nobody holds
+    throw err;
+  }
+  core.events.emit('guest_created', { userId: user.id });
+  return user;
 }
 
 /**
@@ -46,20 +65,4 @@ export async function createOrUpgrade<User extends BaseUser>(
 export function discardUser<User extends BaseUser>(core: Core<User>, id: string): void {
   const { users } = core.opts;
   if (users.delete) Promise.resolve(core.guarded(() => users.delete!(id))).catch(() => undefined);
-}
-
-/**
- * A guest signed in to an existing account: the app's `onLinkAccount` moves the guest's data,
- * then the guest is deleted.
- */
-export async function mergeGuest<User extends BaseUser>(
-  core: Core<User>,
-  ctx: Context,
-  guest: User,
-  user: User,
-): Promise<void> {
-  const { onLinkAccount, users } = core.opts;
-  if (onLinkAccount) await core.guarded(() => onLinkAccount({ anonymous: guest, user, ctx }));
-  if (users.delete) await core.guarded(() => users.delete!(guest.id));
-  core.events.emit('guest_merged', { userId: user.id, guestId: guest.id });
 }

@@ -2,7 +2,8 @@ import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type { Core } from '../core.js';
 import { AuthError, unauthorized } from '../errors.js';
-import { authOf } from '../request/auth.js';
+import { signInOf } from '../session/sign-in.js';
+import { signInAsGuest } from './guests.js';
 import { withWaysInLease } from '../stores/lease.js';
 import type { BaseUser } from '../stores/types.js';
 
@@ -27,7 +28,7 @@ export async function methodsOf<User extends BaseUser>(
     out.push({ type: 'provider', provider: a.provider, ...(a.email ? { email: a.email } : {}) });
   if (typeof (user as { passwordHash?: unknown }).passwordHash === 'string')
     out.push({ type: 'password' });
-  if (core.email && user.email && user.emailVerified === true)
+  if (core.opts.mailer && user.email && user.emailVerified === true)
     out.push({ type: 'email', email: user.email });
   const passkeys = (users as { passkeysOf?: (id: string) => Promise<unknown[]> }).passkeysOf;
   if (passkeys) {
@@ -46,7 +47,7 @@ export async function methodsOf<User extends BaseUser>(
  */
 export function mountAccountRoutes<User extends BaseUser>(core: Core<User>, router: Router): void {
   router.post('/anonymous', async (ctx: Context) => {
-    const user = await authOf<User>(ctx).signInAnonymously();
+    const user = await signInAsGuest(core, ctx);
     ctx.set('Cache-Control', 'no-store');
     ctx.body = { user: core.opts.publicUser(user) };
   });
@@ -59,7 +60,7 @@ export function mountAccountRoutes<User extends BaseUser>(core: Core<User>, rout
 
   router.delete('/accounts/:provider', async (ctx: Context) => {
     const user = signedIn(ctx);
-    authOf<User>(ctx).requireRecentSignIn();
+    signInOf<User>(ctx).requireRecent();
     const provider = String((ctx.params as { provider: string }).provider);
     await withWaysInLease(core, user.id, async (lease) => {
       const methods = await methodsOf(core, user);
@@ -77,7 +78,7 @@ export function mountAccountRoutes<User extends BaseUser>(core: Core<User>, rout
   });
 
   function signedIn(ctx: Context): User {
-    const user = authOf<User>(ctx).sessionUser;
+    const user = signInOf<User>(ctx).user;
     if (!user || user.anonymous === true) throw unauthorized('login_required');
     return user;
   }

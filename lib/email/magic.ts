@@ -3,7 +3,7 @@ import type { Core } from '../core.js';
 import { badRequest } from '../errors.js';
 import { appOrigin } from '../http/csrf.js';
 import { safeReturnTo } from '../http/return-to.js';
-import { authOf } from '../request/auth.js';
+import { signInOf } from '../session/sign-in.js';
 import type { BaseUser } from '../stores/types.js';
 import { randomToken, safeEqual } from '../util/encoding.js';
 import { normalizeEmail } from './address.js';
@@ -109,15 +109,15 @@ export class MagicLinks<User extends BaseUser> {
       key,
       () => putBack,
       async () => {
-        const auth = authOf<User>(ctx);
+        const auth = signInOf<User>(ctx);
         // a link completed in another browser (sent there by whoever asked for it: login CSRF)
         // signs that browser in, but never merges or upgrades its guest
         const here = this.askedHere(ctx, record);
         const user = await userWithProvenEmail(core, record.e, {
           issued: stampOf(record),
           passed: () => void (putBack = JSON.stringify({ ...record, k: 1 })),
-          here: (found) => this.browser.setUp(ctx, found, auth.sessionUser),
-          guest: here ? auth.sessionUser : undefined,
+          here: (found) => this.browser.setUp(ctx, found, auth.user),
+          guest: here ? auth.user : undefined,
           create: this.email.settings.createUsers,
           invalid: 'link_invalid',
         });

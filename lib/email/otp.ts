@@ -1,7 +1,7 @@
 import type { Context } from 'koa';
 import type { Core } from '../core.js';
 import { badRequest } from '../errors.js';
-import { authOf } from '../request/auth.js';
+import { signInOf } from '../session/sign-in.js';
 import { seal, unseal } from '../session/seal.js';
 import type { BaseUser } from '../stores/types.js';
 import { randomToken, safeEqual } from '../util/encoding.js';
@@ -123,12 +123,12 @@ export class EmailCodes<User extends BaseUser> {
       () => JSON.stringify(putBack),
       async () => {
         // a code is bound to the browser that asked for it: its guest may be upgraded or merged
-        const auth = authOf<User>(ctx);
+        const auth = signInOf<User>(ctx);
         const found = await userWithProvenEmail(core, to, {
           issued: stampOf(record),
           passed: () => void (putBack = { ...putBack, k: 1 }),
-          here: (user) => this.browser.setUp(ctx, user, auth.sessionUser),
-          guest: auth.sessionUser,
+          here: (user) => this.browser.setUp(ctx, user, auth.user),
+          guest: auth.user,
           create: email.settings.createUsers,
           invalid: 'code_invalid',
         });

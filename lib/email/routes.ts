@@ -10,7 +10,7 @@ import { isFormPost, readFields, stringField } from '../http/body.js';
 import { safeReturnTo } from '../http/return-to.js';
 import type { BaseUser } from '../stores/types.js';
 import type { MagicLinkView } from './magic.js';
-import { authOf } from '../request/auth.js';
+import { signInOf } from '../session/sign-in.js';
 
 /**
  * Email sign-in routes (under the prefix):
@@ -240,7 +240,7 @@ function confirmPage(action: string, token: string, label = 'Continue signing in
 
 /** Who this browser is signed in as, for the confirm page: an address, a guest, or nobody. */
 function signedInAs(ctx: Context): { email?: string | undefined; guest: boolean } | undefined {
-  const user = authOf(ctx).sessionUser;
+  const user = signInOf(ctx).user;
   return user ? { email: user.email, guest: user.anonymous === true } : undefined;
 }
 

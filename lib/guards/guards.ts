@@ -1,8 +1,9 @@
 import type { Context, Middleware, Next } from 'koa';
 import type { Core } from '../core.js';
-import { forbidden, isAuthError, unauthorized } from '../errors.js';
+import { forbidden, unauthorized } from '../errors.js';
 import { safeReturnTo } from '../http/return-to.js';
-import { authOf } from '../request/auth.js';
+import { signInOf } from '../session/sign-in.js';
+import { bearerOf, currentUser } from '../tokens/bearer.js';
 import type { BaseUser } from '../stores/types.js';
 import { withChallenge } from '../tokens/challenge.js';
 import type { BearerSource } from '../tokens/header.js';
@@ -37,9 +38,9 @@ export function loginGuard<User extends BaseUser>(
   options: LoginRequiredOptions = {},
 ): Middleware {
   return async (ctx: Context, next: Next) => {
-    const auth = authOf<User>(ctx);
-    let user = auth.sessionUser;
-    if (!user && options.allowBearer && auth.hasBearer()) user = (await auth.bearer('access')).user;
+    let user = options.allowBearer
+      ? await currentUser<User>(ctx, 'strict')
+      : signInOf<User>(ctx).user;
     if (user?.anonymous === true && !options.allowAnonymous) user = undefined; // a guest is not signed in
     if (!user) {
       if (prefersHtml(ctx)) {
@@ -70,7 +71,7 @@ export function tokenGuard<User extends BaseUser>(
         };
   const required = options.scopes ?? [];
   return async (ctx: Context, next: Next) => {
-    const result = await authOf<User>(ctx).bearer(type, source);
+    const result = await bearerOf<User>(ctx).resolve(type, source);
     const missing = required.filter((s) => !result.scopes.includes(s));
     if (missing.length > 0)
       throw withChallenge(forbidden('insufficient_scope', { scopes: required }), source.scheme);
@@ -86,17 +87,10 @@ export function tokenGuard<User extends BaseUser>(
  */
 export function optionalGuard<User extends BaseUser>(): Middleware {
   return async (ctx: Context, next: Next) => {
-    const auth = authOf<User>(ctx);
-    if (auth.sessionUser) ctx.state.user = auth.sessionUser;
-    else if (ctx.state.user === undefined && auth.hasBearer()) {
-      try {
-        ctx.state.user = (await auth.bearer('access')).user;
-      } catch (err) {
-        // A bad or unknown token is just no user here; a malformed request (two Authorization
-        // headers) is still refused with 400, and a store failure with 503.
-        if (!isAuthError(err) || (err.status !== 401 && err.status !== 403)) throw err;
-      }
-    }
+    // a bad or unknown token is just no user here; a malformed request (two Authorization
+    // headers) is still refused with 400, and a store failure with 503
+    const user = ctx.state.user ?? (await currentUser<User>(ctx, 'lenient'));
+    if (user !== undefined) ctx.state.user = user;
     return next();
   };
 }
@@ -118,10 +112,10 @@ export function rolesGuard<User extends BaseUser>(
 /** Requires the accepted bearer token to carry every one of `scopes` (403 `insufficient_scope`). */
 export function scopesGuard<User extends BaseUser>(scopes: readonly string[]): Middleware {
   return (ctx: Context, next: Next) => {
-    const auth = authOf<User>(ctx);
-    if (!scopes.every((s) => auth.scopes.includes(s))) {
+    const bearer = bearerOf<User>(ctx);
+    if (!scopes.every((s) => bearer.scopes.includes(s))) {
       const err = forbidden('insufficient_scope', { scopes });
-      throw auth.scheme === undefined ? err : withChallenge(err, auth.scheme);
+      throw bearer.scheme === undefined ? err : withChallenge(err, bearer.scheme);
     }
     return next();
   };

@@ -7,6 +7,7 @@ import { reportRefused } from '../http/render-error.js';
 import { readFields } from '../http/body.js';
 import { safeReturnTo } from '../http/return-to.js';
 import type { OAuth2Provider } from './provider.js';
+import type { OAuthService } from './service.js';
 import type { BaseUser } from '../stores/types.js';
 
 /**
@@ -15,8 +16,11 @@ import type { BaseUser } from '../stores/types.js';
  * - `GET|POST /:provider/callback` -> signed in, to `returnTo`; any failure -> `errorPath?error=<code>`;
  * - `GET /error?error=<code>` -> a page (or JSON) saying what went wrong, in our words only.
  */
-export function mountOAuthRoutes<User extends BaseUser>(core: Core<User>, router: Router): void {
-  const { oauth } = core;
+export function mountOAuthRoutes<User extends BaseUser>(
+  core: Core<User>,
+  oauth: OAuthService<User>,
+  router: Router,
+): void {
   const provider = (ctx: Context): OAuth2Provider | undefined =>
     oauth.provider(String((ctx.params as Record<string, string>).provider));
 

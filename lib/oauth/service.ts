@@ -4,7 +4,7 @@ import type { Core } from '../core.js';
 import { AuthError, badRequest, isAuthError, providerError } from '../errors.js';
 import { appOrigin } from '../http/csrf.js';
 import { safeReturnTo } from '../http/return-to.js';
-import { authOf } from '../request/auth.js';
+import { signInOf } from '../session/sign-in.js';
 import { seal, unseal } from '../session/seal.js';
 import type { BaseUser } from '../stores/types.js';
 import { safeEqual } from '../util/encoding.js';
@@ -212,14 +212,14 @@ export class OAuthService<User extends BaseUser> {
     } catch (err) {
       throw isAuthError(err) ? err : providerError(err, `provider ${p.name}: unreadable profile`);
     }
-    const auth = authOf<User>(ctx);
+    const auth = signInOf<User>(ctx);
     const user = await resolveOAuthUser(core, {
       provider: p.name,
       profile,
       tokens,
       ctx,
       state: flow.appState,
-      currentUser: auth.sessionUser,
+      currentUser: auth.user,
     });
     await auth.login(user, `oauth:${p.name}`);
     const kept: KeptToken = {

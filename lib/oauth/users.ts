@@ -1,7 +1,7 @@
 import { createOrUpgrade, discardUser } from '../accounts/guests.js';
 import type { Core } from '../core.js';
 import { AuthError } from '../errors.js';
-import { authOf } from '../request/auth.js';
+import { signInOf } from '../session/sign-in.js';
 import { hasProvenEmail } from '../accounts/email-proof.js';
 import type { OAuthLoginArgs } from '../options.js';
 import type { BaseUser, UserStore } from '../stores/types.js';
@@ -67,7 +67,7 @@ async function defaultUser<User extends BaseUser>(
   if (linked) return linked.anonymous === true ? createOrUpgrade(core, linked, data) : linked;
   if (currentUser && currentUser.anonymous !== true) {
     // a new way into the signed-in account: only soon after its own sign-in
-    authOf<User>(ctx).requireRecentSignIn();
+    signInOf<User>(ctx).requireRecent();
     return link(currentUser);
   }
   if (email && users.findByEmail) {

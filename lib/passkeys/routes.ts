@@ -4,7 +4,7 @@ import type { Core } from '../core.js';
 import { checkCsrf } from '../http/csrf.js';
 import { type Fields, readFields } from '../http/body.js';
 import { clientScript } from './client-script.js';
-import { authOf } from '../request/auth.js';
+import type { PasskeyService } from './service.js';
 import type { BaseUser } from '../stores/types.js';
 
 /**
@@ -18,8 +18,12 @@ import type { BaseUser } from '../stores/types.js';
  *   `DELETE /passkeys/:id` -> `{ ok: true }` (404 for a passkey that is not the user's);
  * - `GET /passkeys/client.js` -> the browser helper (`Portcullis.registerPasskey()`, ...).
  */
-export function mountPasskeyRoutes<User extends BaseUser>(core: Core<User>, router: Router): void {
-  const passkeys = (ctx: Context) => authOf<User>(ctx).passkeys;
+export function mountPasskeyRoutes<User extends BaseUser>(
+  core: Core<User>,
+  service: PasskeyService<User>,
+  router: Router,
+): void {
+  const passkeys = (ctx: Context) => service.forRequest(ctx);
   let cached: Promise<string> | undefined;
   const script = (): Promise<string> =>
     (cached ??= clientScript(core.opts.prefix).catch((err: unknown) => {

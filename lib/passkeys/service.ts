@@ -13,7 +13,7 @@ import type { Context } from 'koa';
 import type { Core } from '../core.js';
 import { AuthError, badRequest } from '../errors.js';
 import { appOrigin, checkCsrf, isUnsafe } from '../http/csrf.js';
-import { authOf } from '../request/auth.js';
+import { signInOf } from '../session/sign-in.js';
 import type { SessionAuth } from '../session/session.js';
 import type { BaseUser } from '../stores/types.js';
 import { PasskeyChallenges } from './challenges.js';
@@ -99,7 +99,7 @@ export class PasskeyService<User extends BaseUser> {
 
   private async registrationOptions(ctx: Context): Promise<PublicKeyCredentialCreationOptionsJSON> {
     const { user, session } = this.signedIn(ctx);
-    authOf<User>(ctx).requireRecentSignIn();
+    signInOf<User>(ctx).requireRecent();
     const rp = this.relyingParty(ctx);
     const existing = await this.run((u) => u.passkeysOf(user.id));
     const handle = this.userHandle(user.id);
@@ -127,7 +127,7 @@ export class PasskeyService<User extends BaseUser> {
     options: { name?: unknown } = {},
   ): Promise<PasskeyInfo> {
     const { user, session } = this.signedIn(ctx);
-    authOf<User>(ctx).requireRecentSignIn();
+    signInOf<User>(ctx).requireRecent();
     const name =
       options.name === undefined || options.name === '' ? 'Passkey' : nameOf(options.name);
     if (name === undefined) throw badName();
@@ -214,7 +214,7 @@ export class PasskeyService<User extends BaseUser> {
       await this.run((u) => u.updatePasskey(passkey.userId, passkey.id, patch));
       const user = await core.findUser(passkey.userId);
       if (!user) throw invalid('no such user');
-      await authOf<User>(ctx).login(user, 'passkey');
+      await signInOf<User>(ctx).login(user, 'passkey');
       return user;
     } catch (err) {
       if (err instanceof AuthError && err.code === 'passkey_invalid')
@@ -233,14 +233,14 @@ export class PasskeyService<User extends BaseUser> {
 
   private async remove(ctx: Context, id: unknown): Promise<boolean> {
     const { user } = this.signedIn(ctx);
-    authOf<User>(ctx).requireRecentSignIn();
+    signInOf<User>(ctx).requireRecent();
     return removePasskey(this.core, user, id);
   }
 
   /** The signed-in (cookie session, not guest) user and their session; 401 otherwise. */
   private signedIn(ctx: Context): { user: User; session: SessionAuth } {
-    const auth = authOf<User>(ctx);
-    const user = auth.sessionUser;
+    const auth = signInOf<User>(ctx);
+    const user = auth.user;
     if (!user || !auth.session || user.anonymous === true) {
       throw new AuthError('login_required');
     }

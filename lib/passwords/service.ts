@@ -3,7 +3,7 @@ import { createOrUpgrade } from '../accounts/guests.js';
 import type { Core } from '../core.js';
 import { AuthError, badRequest, isAuthError, unauthorized } from '../errors.js';
 import { appOrigin } from '../http/csrf.js';
-import { authOf } from '../request/auth.js';
+import { signInOf } from '../session/sign-in.js';
 import type { BaseUser } from '../stores/types.js';
 import { randomToken } from '../util/encoding.js';
 import { normalizeEmail } from '../email/address.js';
@@ -79,7 +79,7 @@ export class Passwords<User extends BaseUser> {
     }
     const passwordHash = await this.hasher().hash(pw);
     const data = { email: to, emailVerified: false, passwordHash } as unknown as Omit<User, 'id'>;
-    const guest = authOf<User>(ctx).sessionUser;
+    const guest = signInOf<User>(ctx).user;
     let user: User;
     try {
       if (guest?.anonymous === true && this.settings.requireVerifiedEmail && users.update) {
@@ -97,7 +97,7 @@ export class Passwords<User extends BaseUser> {
     this.browser.registered(ctx, user.id);
     core.events.emit('registered', { userId: user.id });
     await this.sendVerification(ctx, user.id, to);
-    if (!this.settings.requireVerifiedEmail) await authOf<User>(ctx).login(user, 'password');
+    if (!this.settings.requireVerifiedEmail) await signInOf<User>(ctx).login(user, 'password');
   }
 
   /** Signs in with email and password; 401 `credentials_invalid` for an unknown user or a wrong password alike. */
@@ -124,7 +124,7 @@ export class Passwords<User extends BaseUser> {
     }
     if (this.hasher().needsRehash(hashed)) await this.setHash(user.id, pw);
     await email.limits.reset('login', to);
-    await authOf<User>(ctx).login(user, 'password');
+    await signInOf<User>(ctx).login(user, 'password');
     return user;
   }
 
@@ -134,14 +134,14 @@ export class Passwords<User extends BaseUser> {
    */
   async change(ctx: Context, current: unknown, next: unknown): Promise<void> {
     const { core } = this;
-    const auth = authOf<User>(ctx);
-    const user = auth.sessionUser as (User & WithHash) | undefined;
+    const auth = signInOf<User>(ctx);
+    const user = auth.user as (User & WithHash) | undefined;
     if (!user || user.anonymous === true) throw unauthorized('login_required');
     await this.email.limits.consume(ctx, 'login', user.id);
     // a user without a password (signed up with a provider or a link) adds one: no current
     // password to check, so the sign-in must be recent instead
     const hasOne = typeof user.passwordHash === 'string';
-    if (!hasOne) auth.requireRecentSignIn();
+    if (!hasOne) auth.requireRecent();
     const ok =
       !hasOne || (await this.hasher().verify(user.passwordHash!, await this.received(current)));
     if (!ok) {
@@ -199,7 +199,7 @@ export class Passwords<User extends BaseUser> {
       async () => {
         if (!(await this.resetIsCurrent(key, record))) throw badRequest('link_invalid');
         putBack = JSON.stringify({ ...record, k: 1 }); // what follows ends the user's sessions
-        const auth = authOf<User>(ctx);
+        const auth = signInOf<User>(ctx);
         const found = await core.findUser(record.u);
         if (!found) throw badRequest('link_invalid');
         // the link proved the mailbox: the same rule as every other proof of an address
@@ -208,7 +208,7 @@ export class Passwords<User extends BaseUser> {
               core,
               found,
               found.email,
-              this.browser.setUp(ctx, found, auth.sessionUser),
+              this.browser.setUp(ctx, found, auth.user),
             )
           : found;
         const user = await this.replaceHash(owner.id, pw, { emailVerified: true });
@@ -276,7 +276,7 @@ export class Passwords<User extends BaseUser> {
         putBack = JSON.stringify({ ...record, k: 1 }); // what follows may end the user's sessions
         // in the browser that registered, a guest becomes a full account in place and the
         // password stays; anywhere else, see claimProvenEmail
-        const here = this.browser.setUp(ctx, user, authOf<User>(ctx).sessionUser);
+        const here = this.browser.setUp(ctx, user, signInOf<User>(ctx).user);
         return claimProvenEmail(core, user, e, here);
       },
     );

@@ -5,7 +5,8 @@ import { unauthorized } from '../errors.js';
 import { tokenGuard } from '../guards/guards.js';
 import { booleanField, isFormPost, readFields, stringField } from '../http/body.js';
 import { safeReturnTo } from '../http/return-to.js';
-import { authOf } from '../request/auth.js';
+import { type Features, authOf } from '../request/auth.js';
+import { currentUser } from '../tokens/bearer.js';
 import type { BaseUser } from '../stores/types.js';
 import { mountAccountRoutes } from '../accounts/routes.js';
 import { chain } from './compose.js';
@@ -23,7 +24,11 @@ import { mountPasskeyRoutes } from '../passkeys/routes.js';
  * - with providers: `GET /auth/:provider/login`, `GET|POST /auth/:provider/callback`, `GET /auth/error`,
  *   and a plain sign-in page at `loginPath` when the app has none.
  */
-export function authRoutes<User extends BaseUser>(core: Core<User>): Middleware {
+export function authRoutes<User extends BaseUser>(
+  core: Core<User>,
+  features: Features<User>,
+): Middleware {
+  const { email, oauth, passkeys } = features;
   const router = new Router({ prefix: core.opts.prefix });
 
   router.post('/token/refresh', tokenGuard(core, 'refresh'), async (ctx: Context) => {
@@ -35,8 +40,7 @@ export function authRoutes<User extends BaseUser>(core: Core<User>): Middleware 
     const everywhere = booleanField(fields, 'everywhere');
     const auth = authOf<User>(ctx);
     if (everywhere) {
-      const user =
-        auth.sessionUser ?? (auth.hasBearer() ? (await auth.bearer('access')).user : undefined);
+      const user = await currentUser<User>(ctx, 'strict');
       if (!user) throw unauthorized('login_required');
       ctx.state.user = user;
       await auth.signOutEverywhere();
@@ -73,25 +77,23 @@ export function authRoutes<User extends BaseUser>(core: Core<User>): Middleware 
   });
 
   router.get('/me', async (ctx: Context) => {
-    const auth = authOf<User>(ctx);
-    const user =
-      auth.sessionUser ?? (auth.hasBearer() ? (await auth.bearer('access')).user : undefined);
+    const user = await currentUser<User>(ctx, 'strict');
     if (!user) throw unauthorized('login_required');
     ctx.set('Cache-Control', 'no-store');
     ctx.body = { user: core.opts.publicUser(user) };
   });
 
-  if (core.email) {
-    mountEmailRoutes(core, core.email, router);
-    mountPasswordRoutes(core, core.email, router);
+  if (email) {
+    mountEmailRoutes(core, email, router);
+    mountPasswordRoutes(core, email, router);
   }
-  if (core.oauth.enabled) mountOAuthRoutes(core, router);
-  if (core.passkeys.enabled) mountPasskeyRoutes(core, router);
-  if (core.email || core.oauth.enabled) mountErrorPage(core, router);
+  if (oauth.enabled) mountOAuthRoutes(core, oauth, router);
+  if (passkeys.enabled) mountPasskeyRoutes(core, passkeys, router);
+  if (email || oauth.enabled) mountErrorPage(core, router);
 
   const routes = chain(
     router.routes() as unknown as Middleware,
     router.allowedMethods() as unknown as Middleware,
   );
-  return core.oauth.enabled ? chain(loginPageFallback(core), routes) : routes;
+  return oauth.enabled ? chain(loginPageFallback(core), routes) : routes;
 }
