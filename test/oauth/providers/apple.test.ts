@@ -21,22 +21,6 @@ describe('Apple provider', () => {
   const path = (u: URL | undefined): string => u!.pathname + u!.search;
   const withoutRaw = ({ raw: _raw, ...rest }: Profile): Omit<Profile, 'raw'> => rest;
 
-  it('sends the documented authorization request (form_post, name email)', async () => {
-    const url = (await new Browser().request(`${r.app.url}/auth/apple/login`)).location!;
-    expect(url.origin + url.pathname).to.equal(`${ISSUER}/auth/authorize`);
-    const q = url.searchParams;
-    expect([q.get('response_type'), q.get('response_mode'), q.get('scope')]).to.deep.equal([
-      'code',
-      'form_post',
-      'name email',
-    ]);
-    expect([q.get('client_id'), q.get('redirect_uri')]).to.deep.equal([
-      SIGNER.clientId,
-      r.app.callback('apple'),
-    ]);
-    expect(q.get('nonce')).to.match(/^[\w-]{20,}$/);
-  });
-
   it('signs in from a form POST: name from the first-authorization `user` field, string booleans', async () => {
     const browser = new Browser();
     const user =

@@ -1,3 +1,5 @@
+import { expect } from 'chai';
+import type { ProviderCase } from './conformance.js';
 import { exportPKCS8, generateKeyPair, jwtVerify, type CryptoKey } from 'jose';
 import { Apple } from '../../../lib/oauth/providers/apple.js';
 import type { Profile } from '../../../lib/providers.js';
@@ -183,3 +185,35 @@ export function useApple() {
     },
   };
 }
+
+/** Apple through the provider conformance suite (conformance.ts). */
+export const appleCase: ProviderCase<ReturnType<typeof useApple>> = {
+  title: 'Apple',
+  name: 'apple',
+  use: useApple,
+  authorization: {
+    endpoint: `${ISSUER}/auth/authorize`,
+    params: {
+      response_type: 'code',
+      response_mode: 'form_post',
+      scope: 'name email',
+      client_id: SIGNER.clientId,
+      nonce: /^[\w-]{20,}$/,
+    },
+  },
+  callback: (_r, browser, back) =>
+    browser.request(back.origin + back.pathname, {
+      method: 'POST',
+      form: Object.fromEntries(back.searchParams),
+    }),
+  refusedCode: { code: 'c.expired' },
+  signOut: (_r, calls) => {
+    expect(calls.map((c) => c.path)).to.deep.equal(['/auth/revoke']);
+    const revoke = calls[0]!.form;
+    expect([
+      revoke.get('client_id'),
+      revoke.get('token'),
+      revoke.get('token_type_hint'),
+    ]).to.deep.equal([SIGNER.clientId, 'r.apple-refresh', 'refresh_token']);
+  },
+};

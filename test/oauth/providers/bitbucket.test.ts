@@ -1,6 +1,5 @@
 import { expect } from 'chai';
 import { Browser } from '../support/browser.js';
-import { expectSignInFailed } from '../support/expect.js';
 import { type Recorded } from '../support/fake.js';
 import { CLIENT, EMAILS, email, useBitbucket } from './bitbucket.js';
 
@@ -17,17 +16,6 @@ describe('Bitbucket provider', () => {
   }
   const emailCalls = (from: number): Recorded[] =>
     r.fake.requests.slice(from).filter((r) => r.path === '/2.0/user/emails');
-
-  it('sends the documented authorization request, without PKCE', async () => {
-    const start = await new Browser().request(`${r.app.url}/auth/bitbucket/login`);
-    const q = start.location!.searchParams;
-    expect(q.get('response_type')).to.equal('code');
-    expect(q.get('client_id')).to.equal(CLIENT.clientId);
-    expect(q.get('scope')).to.equal('account email');
-    expect(q.get('redirect_uri')).to.equal(r.app.callback('bitbucket'));
-    expect(q.has('code_challenge')).to.equal(false);
-    expect(q.has('code_challenge_method')).to.equal(false);
-  });
 
   it('signs in with the primary email found on the second page of /user/emails', async () => {
     const from = r.fake.requests.length;
@@ -84,15 +72,6 @@ describe('Bitbucket provider', () => {
     expect(emailCalls(from)).to.have.length(5);
   });
 
-  it('ends on provider_error with no session when Bitbucket refuses the code', async () => {
-    const browser = new Browser();
-    const start = await browser.request(`${r.app.url}/auth/bitbucket/login`);
-    const back = r.fake.authorize(start.location!);
-    back.searchParams.set('code', 'not-a-code');
-    const done = await browser.request(back);
-    await expectSignInFailed(r.app.url, browser, done, 'provider_error');
-  });
-
   it('refreshes the expired access token with the refresh token (Basic auth)', async () => {
     r.expiresIn = 1;
     const browser = new Browser();
@@ -108,18 +87,5 @@ describe('Bitbucket provider', () => {
       id: CLIENT.clientId,
       secret: CLIENT.clientSecret,
     });
-  });
-
-  it('signs out without calling Bitbucket (no revocation endpoint)', async () => {
-    const browser = new Browser();
-    await signIn(browser);
-    const from = r.fake.requests.length;
-    const out = await browser.request(`${r.app.url}/auth/logout`, {
-      method: 'POST',
-      headers: { accept: 'application/json', origin: r.app.url },
-    });
-    expect(out.status).to.equal(200);
-    expect(r.fake.requests.slice(from)).to.have.length(0);
-    expect((await browser.request(`${r.app.url}/me`)).status).to.equal(401);
   });
 });

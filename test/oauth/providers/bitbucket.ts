@@ -1,3 +1,4 @@
+import type { ProviderCase } from './conformance.js';
 import { Bitbucket } from '../../../lib/oauth/providers/bitbucket.js';
 import type { Profile, ProviderTokens } from '../../../lib/providers.js';
 import { type OAuthApp, startApp } from '../support/app.js';
@@ -127,3 +128,22 @@ export function useBitbucket() {
     },
   };
 }
+
+/** Bitbucket through the provider conformance suite (conformance.ts). */
+export const bitbucketCase: ProviderCase<ReturnType<typeof useBitbucket>> = {
+  title: 'Bitbucket',
+  name: 'bitbucket',
+  use: useBitbucket,
+  authorization: {
+    endpoint: 'https://bitbucket.org/site/oauth2/authorize',
+    params: {
+      response_type: 'code',
+      client_id: CLIENT.clientId,
+      scope: 'account email',
+      code_challenge: null,
+      code_challenge_method: null,
+    },
+  },
+  refusedCode: { code: 'not-a-code' },
+  signOut: 'no calls',
+};

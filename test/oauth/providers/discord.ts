@@ -1,3 +1,5 @@
+import { expect } from 'chai';
+import type { ProviderCase } from './conformance.js';
 import { Discord } from '../../../lib/oauth/providers/discord.js';
 import type { Profile } from '../../../lib/providers.js';
 import { type OAuthApp, startApp } from '../support/app.js';
@@ -129,3 +131,32 @@ export function useDiscord() {
     },
   };
 }
+
+/** Discord through the provider conformance suite (conformance.ts). */
+export const discordCase: ProviderCase<ReturnType<typeof useDiscord>> = {
+  title: 'Discord',
+  name: 'discord',
+  use: useDiscord,
+  authorization: {
+    endpoint: 'https://discord.com/oauth2/authorize',
+    params: {
+      response_type: 'code',
+      client_id: CLIENT.clientId,
+      scope: 'identify email',
+      code_challenge_method: 'S256',
+      code_challenge: /^[A-Za-z0-9_-]{43}$/,
+      state: /^/,
+    },
+  },
+  refusedCode: { code: 'not-a-code' },
+  signOut: (r, calls) => {
+    const revoke = calls.filter((c) => c.path === '/api/oauth2/token/revoke').at(-1)!;
+    expect(revoke.method).to.equal('POST');
+    expect(revoke.form.get('token')).to.equal(TOKENS.refresh);
+    expect(revoke.form.get('token_type_hint')).to.equal('refresh_token');
+    expect(r.fake.basic(revoke.headers)).to.deep.equal({
+      id: CLIENT.clientId,
+      secret: CLIENT.clientSecret,
+    });
+  },
+};

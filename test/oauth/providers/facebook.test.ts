@@ -1,7 +1,6 @@
 import { expect } from 'chai';
 import { Facebook } from '../../../lib/oauth/providers/facebook.js';
 import { Browser } from '../support/browser.js';
-import { expectSignInFailed } from '../support/expect.js';
 import { CLIENT, AUTHORIZE, useFacebook } from './facebook.js';
 
 describe('Facebook provider', () => {
@@ -12,19 +11,6 @@ describe('Facebook provider', () => {
     expect(start.location!.origin + start.location!.pathname).to.equal(AUTHORIZE);
     return browser.request(r.fake.authorize(start.location!));
   }
-
-  it('sends the classic authorization request (versioned dialog, scopes, no PKCE)', async () => {
-    const start = await new Browser().request(`${r.app.url}/auth/facebook/login`);
-    const q = start.location!.searchParams;
-    expect(start.location!.origin + start.location!.pathname).to.equal(AUTHORIZE);
-    expect(q.get('client_id')).to.equal(CLIENT.clientId);
-    expect(q.get('response_type')).to.equal('code');
-    expect(q.get('scope')).to.equal('email public_profile');
-    expect(q.get('redirect_uri')).to.equal(r.app.callback('facebook'));
-    expect(q.get('state')).to.be.a('string').with.length.above(20);
-    expect(q.has('code_challenge')).to.equal(false);
-    expect(q.has('code_challenge_method')).to.equal(false);
-  });
 
   it('signs in: secret in the POSTed form, /me with fields, picture from picture.data.url', async () => {
     const browser = new Browser();
@@ -74,19 +60,6 @@ describe('Facebook provider', () => {
       raw: r.me,
     });
     expect((await browser.request(`${r.app.url}/me`)).status).to.equal(200);
-  });
-
-  it('ends on the error path when the token endpoint answers a nested Graph error', async () => {
-    const browser = new Browser();
-    const start = await browser.request(`${r.app.url}/auth/facebook/login`);
-    const back = r.fake.authorize(start.location!);
-    back.searchParams.set('code', 'already-used');
-    const done = await browser.request(back);
-    await expectSignInFailed(r.app.url, browser, done, 'provider_error');
-    expect(r.seen).to.equal(undefined);
-    // read as a standard error response (not refused as an unexpected body)
-    const log = r.app.logger.records.filter((r) => r.record.event === 'oauth_failed').at(-1)!;
-    expect(log.record.cause).to.equal('ResponseBodyError OAUTH_RESPONSE_BODY_ERROR');
   });
 
   it('turns the nested error into an RFC 6749 one (also when answered with a 200)', () => {

@@ -1,3 +1,5 @@
+import { expect } from 'chai';
+import type { ProviderCase } from './conformance.js';
 import type { Profile } from '../../../lib/oauth/types.js';
 import { Facebook } from '../../../lib/oauth/providers/facebook.js';
 import { type OAuthApp, startApp } from '../support/app.js';
@@ -93,3 +95,31 @@ export function useFacebook() {
     },
   };
 }
+
+/** Facebook through the provider conformance suite (conformance.ts). */
+export const facebookCase: ProviderCase<ReturnType<typeof useFacebook>> = {
+  title: 'Facebook',
+  name: 'facebook',
+  use: useFacebook,
+  authorization: {
+    endpoint: AUTHORIZE,
+    params: {
+      client_id: CLIENT.clientId,
+      response_type: 'code',
+      scope: 'email public_profile',
+      state: /^.{21,}$/,
+      code_challenge: null,
+      code_challenge_method: null,
+    },
+  },
+  refusedCode: {
+    code: 'already-used',
+    check: (r) => {
+      expect(r.seen).to.equal(undefined);
+      // read as a standard error response (not refused as an unexpected body)
+      const log = r.app.logger.records.filter((l) => l.record.event === 'oauth_failed').at(-1)!;
+      expect(log.record.cause).to.equal('ResponseBodyError OAUTH_RESPONSE_BODY_ERROR');
+    },
+  },
+  signOut: 'no calls',
+};

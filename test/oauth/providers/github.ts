@@ -1,3 +1,5 @@
+import { expect } from 'chai';
+import type { ProviderCase } from './conformance.js';
 import { GitHub } from '../../../lib/oauth/providers/github.js';
 import { type OAuthApp, startApp } from '../support/app.js';
 import { type Fake, startFake } from '../support/fake.js';
@@ -116,3 +118,25 @@ export function useGitHub() {
     },
   };
 }
+
+/** GitHub through the provider conformance suite (conformance.ts). */
+export const githubCase: ProviderCase<ReturnType<typeof useGitHub>> = {
+  title: 'GitHub',
+  name: 'github',
+  use: useGitHub,
+  authorization: {
+    endpoint: 'https://github.com/login/oauth/authorize',
+    params: {
+      client_id: CLIENT.clientId,
+      scope: 'read:user user:email',
+      code_challenge_method: 'S256',
+      state: /^/,
+    },
+  },
+  refusedCode: { code: 'not-a-code' },
+  signOut: (_r, calls) => {
+    const del = calls.filter((c) => c.method === 'DELETE').at(-1)!;
+    expect(del.path).to.equal(`/applications/${CLIENT.clientId}/token`);
+    expect(JSON.parse(del.body)).to.deep.equal({ access_token: 'gho_test_access' });
+  },
+};

@@ -1,3 +1,5 @@
+import { expect } from 'chai';
+import type { ProviderCase } from './conformance.js';
 import { GitLab } from '../../../lib/oauth/providers/gitlab.js';
 import type { Profile } from '../../../lib/providers.js';
 import { type OAuthApp, startApp } from '../support/app.js';
@@ -178,3 +180,31 @@ export function useGitLab() {
     },
   };
 }
+
+/** GitLab through the provider conformance suite (conformance.ts). */
+export const gitlabCase: ProviderCase<ReturnType<typeof useGitLab>> = {
+  title: 'GitLab',
+  name: 'gitlab',
+  use: useGitLab,
+  authorization: {
+    endpoint: 'https://gitlab.com/oauth/authorize',
+    params: {
+      client_id: CLIENT.clientId,
+      scope: 'openid profile email',
+      code_challenge_method: 'S256',
+      nonce: /^[A-Za-z0-9_-]{20,}$/,
+    },
+  },
+  refusedCode: { code: 'not-a-code' },
+  signOut: (r, calls) => {
+    expect(calls.map((c) => `${c.method} ${c.host}${c.path}`)).to.deep.equal([
+      'POST gitlab.com/oauth/revoke',
+    ]);
+    expect(calls[0]!.form.get('token')).to.equal('gl-refresh-1');
+    expect(calls[0]!.form.get('token_type_hint')).to.equal('refresh_token');
+    expect(r.fake.basic(calls[0]!.headers)).to.deep.equal({
+      id: CLIENT.clientId,
+      secret: CLIENT.clientSecret,
+    });
+  },
+};

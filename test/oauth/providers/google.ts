@@ -1,3 +1,5 @@
+import { expect } from 'chai';
+import type { ProviderCase } from './conformance.js';
 import { Google } from '../../../lib/oauth/providers/google.js';
 import type { Profile } from '../../../lib/providers.js';
 import { type OAuthApp, startApp } from '../support/app.js';
@@ -166,3 +168,32 @@ export function useGoogle() {
     },
   };
 }
+
+/** Google through the provider conformance suite (conformance.ts). */
+export const googleCase: ProviderCase<ReturnType<typeof useGoogle>> = {
+  title: 'Google',
+  name: 'google',
+  use: useGoogle,
+  authorization: {
+    endpoint: 'https://accounts.google.com/o/oauth2/v2/auth',
+    params: {
+      client_id: CLIENT.clientId,
+      response_type: 'code',
+      scope: 'openid email profile',
+      code_challenge_method: 'S256',
+      nonce: /^[\w-]{20,}$/,
+      hd: null,
+      access_type: null,
+      prompt: null,
+    },
+  },
+  refusedCode: { code: '4/0-expired-code' },
+  signOut: (_r, calls) => {
+    // without offline access there is no refresh token: the access token is revoked
+    expect(calls.map((c) => `${c.method} ${c.host}${c.path}`)).to.deep.equal([
+      'POST oauth2.googleapis.com/revoke',
+    ]);
+    expect(calls[0]!.form.get('token')).to.equal('ya29.g-access');
+    expect(calls[0]!.form.get('token_type_hint')).to.equal('access_token');
+  },
+};

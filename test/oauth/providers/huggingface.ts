@@ -1,3 +1,5 @@
+import { expect } from 'chai';
+import type { ProviderCase } from './conformance.js';
 import type { Profile } from '../../../lib/providers.js';
 import { HuggingFace } from '../../../lib/oauth/providers/huggingface.js';
 import { type OAuthApp, startApp } from '../support/app.js';
@@ -125,3 +127,23 @@ export function useHuggingFace() {
     },
   };
 }
+
+/** HuggingFace through the provider conformance suite (conformance.ts). */
+export const huggingfaceCase: ProviderCase<ReturnType<typeof useHuggingFace>> = {
+  title: 'HuggingFace',
+  name: 'huggingface',
+  use: useHuggingFace,
+  authorization: {
+    endpoint: `${ISSUER}/oauth/authorize`,
+    params: {
+      client_id: PUBLIC.clientId,
+      response_type: 'code',
+      scope: 'openid profile email',
+      code_challenge_method: 'S256',
+      code_challenge: /^[A-Za-z0-9_-]{43}$/,
+      nonce: /^[A-Za-z0-9_-]{20,}$/,
+    },
+  },
+  refusedCode: { code: 'not-a-code', check: (r) => expect(r.profiles).to.have.length(0) },
+  signOut: 'no calls',
+};

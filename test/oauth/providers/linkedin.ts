@@ -1,3 +1,4 @@
+import type { ProviderCase } from './conformance.js';
 import type { Profile } from '../../../lib/providers.js';
 import { LinkedIn } from '../../../lib/oauth/providers/linkedin.js';
 import { type OAuthApp, startApp } from '../support/app.js';
@@ -142,3 +143,23 @@ export function useLinkedIn() {
     },
   };
 }
+
+/** LinkedIn through the provider conformance suite (conformance.ts). */
+export const linkedinCase: ProviderCase<ReturnType<typeof useLinkedIn>> = {
+  title: 'LinkedIn',
+  name: 'linkedin',
+  use: useLinkedIn,
+  authorization: {
+    endpoint: 'https://www.linkedin.com/oauth/v2/authorization',
+    params: {
+      client_id: CLIENT.clientId,
+      response_type: 'code',
+      scope: 'openid profile email',
+      state: /^[A-Za-z0-9_-]{20,}$/,
+      code_challenge: null,
+      nonce: null,
+    },
+  },
+  refusedCode: { code: 'expired-code' },
+  signOut: 'no calls',
+};

@@ -1,3 +1,4 @@
+import type { ProviderCase } from './conformance.js';
 import { Microsoft } from '../../../lib/oauth/providers/microsoft.js';
 import type { Profile } from '../../../lib/providers.js';
 import { type OAuthApp, startApp } from '../support/app.js';
@@ -172,3 +173,21 @@ export function useMicrosoft() {
     },
   };
 }
+
+/** Microsoft through the provider conformance suite (conformance.ts). */
+export const microsoftCase: ProviderCase<ReturnType<typeof useMicrosoft>> = {
+  title: 'Microsoft',
+  name: 'microsoft',
+  use: useMicrosoft,
+  authorization: {
+    endpoint: `${LOGIN}/common/oauth2/v2.0/authorize`,
+    params: {
+      scope: 'openid profile email User.Read offline_access',
+      client_id: CLIENT.clientId,
+      code_challenge_method: 'S256',
+      nonce: /^[\w-]{20,}$/,
+    },
+  },
+  refusedCode: { code: 'expired-code' },
+  signOut: 'no calls',
+};

@@ -1,3 +1,5 @@
+import { expect } from 'chai';
+import type { ProviderCase } from './conformance.js';
 import type { Profile } from '../../../lib/providers.js';
 import { Slack } from '../../../lib/oauth/providers/slack.js';
 import { type OAuthApp, startApp } from '../support/app.js';
@@ -140,3 +142,30 @@ export function useSlack() {
     },
   };
 }
+
+/** Slack through the provider conformance suite (conformance.ts). */
+export const slackCase: ProviderCase<ReturnType<typeof useSlack>> = {
+  title: 'Slack',
+  name: 'slack',
+  use: useSlack,
+  authorization: {
+    endpoint: 'https://slack.com/openid/connect/authorize',
+    params: {
+      client_id: CLIENT.clientId,
+      response_type: 'code',
+      scope: 'openid profile email',
+      nonce: /^[A-Za-z0-9_-]{20,}$/,
+      code_challenge_method: 'S256',
+    },
+  },
+  refusedCode: { code: 'not-a-code', check: (r) => expect(r.profiles).to.have.length(0) },
+  signOut: (r, calls) => {
+    const revoke = calls.filter((c) => c.path === '/api/auth.revoke');
+    expect(revoke).to.have.length(1);
+    expect(revoke[0]!.method).to.equal('POST');
+    expect(revoke[0]!.headers.authorization).to.equal('Bearer xoxp-1234');
+    expect(r.app.logger.records.map((l) => l.record.event)).to.not.include(
+      'provider_revoke_failed',
+    );
+  },
+};

@@ -20,18 +20,6 @@ describe('VK provider', () => {
   }
   const last = (path: string): Recorded => r.fake.requests.filter((r) => r.path === path).at(-1)!;
 
-  it('sends the documented authorization request (scopes, mandatory PKCE, state)', async () => {
-    const start = await new Browser().request(`${r.app.url}/auth/vk/login`);
-    const q = start.location!.searchParams;
-    expect(q.get('client_id')).to.equal(CLIENT_ID);
-    expect(q.get('response_type')).to.equal('code');
-    expect(q.get('scope')).to.equal('vkid.personal_info email');
-    expect(q.get('code_challenge')).to.match(/^[\w-]{43}$/);
-    expect(q.get('code_challenge_method')).to.equal('S256');
-    expect(q.get('redirect_uri')).to.equal(r.app.callback('vk'));
-    expect(q.get('state')).to.be.a('string').with.length.above(20);
-  });
-
   it('signs in: device_id and state to the token call, user_info unwrapped from `user`', async () => {
     const browser = new Browser();
     const done = await signIn(browser);

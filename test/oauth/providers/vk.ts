@@ -1,3 +1,4 @@
+import type { ProviderCase } from './conformance.js';
 import type { Profile, ProviderTokens } from '../../../lib/oauth/types.js';
 import { VK } from '../../../lib/oauth/providers/vk.js';
 import { type OAuthApp, startApp } from '../support/app.js';
@@ -128,3 +129,34 @@ export function useVK() {
     },
   };
 }
+
+/** VK through the provider conformance suite (conformance.ts). */
+export const vkCase: ProviderCase<ReturnType<typeof useVK>> = {
+  title: 'VK',
+  name: 'vk',
+  use: useVK,
+  authorization: {
+    endpoint: 'https://id.vk.com/authorize',
+    params: {
+      client_id: CLIENT_ID,
+      response_type: 'code',
+      scope: 'vkid.personal_info email',
+      code_challenge: /^[\w-]{43}$/,
+      code_challenge_method: 'S256',
+      state: /^.{21,}$/,
+    },
+  },
+  callback: (_r, browser, back) => {
+    // VK ID's callback carries device_id (and type, expires_in) next to code and state
+    for (const [k, v] of Object.entries({
+      type: 'code_v2',
+      expires_in: '600',
+      device_id: DEVICE,
+    })) {
+      back.searchParams.set(k, v);
+    }
+    return browser.request(back);
+  },
+  refusedCode: { code: 'not-a-code' },
+  signOut: 'no calls',
+};

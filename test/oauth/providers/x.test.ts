@@ -17,18 +17,6 @@ describe('X provider', () => {
   }
   const last = (path: string): Recorded => r.fake.requests.filter((r) => r.path === path).at(-1)!;
 
-  it('sends the documented authorization request (scopes, PKCE S256, state)', async () => {
-    const start = await new Browser().request(`${r.app.url}/auth/x/login`);
-    const q = start.location!.searchParams;
-    expect(q.get('client_id')).to.equal(CLIENT.clientId);
-    expect(q.get('response_type')).to.equal('code');
-    expect(q.get('scope')).to.equal('users.read tweet.read offline.access users.email');
-    expect(q.get('code_challenge')).to.match(/^[\w-]{43}$/);
-    expect(q.get('code_challenge_method')).to.equal('S256');
-    expect(q.get('redirect_uri')).to.equal(r.app.callback('x'));
-    expect(q.get('state')).to.be.a('string').with.length.above(20);
-  });
-
   it('signs in with Basic auth, unwraps data, takes confirmed_email as verified and a 400x400 picture', async () => {
     const browser = new Browser();
     const done = await signIn(browser);
@@ -123,23 +111,5 @@ describe('X provider', () => {
     expect(second.token).to.equal(`x-access-${r.n}`);
     expect(last('/2/oauth2/token').form.get('refresh_token')).to.equal(`x-refresh-${r.n - 1}`);
     expect(first.token).to.not.equal(second.token);
-  });
-
-  it('revokes the refresh token at /2/oauth2/revoke on sign-out', async () => {
-    const browser = new Browser();
-    await signIn(browser);
-    const out = await browser.request(`${r.app.url}/auth/logout`, {
-      method: 'POST',
-      headers: { accept: 'application/json', origin: r.app.url },
-    });
-    expect(out.status).to.equal(200);
-    const revoke = last('/2/oauth2/revoke');
-    expect(revoke.method).to.equal('POST');
-    expect(revoke.form.get('token')).to.equal(`x-refresh-${r.n}`);
-    expect(revoke.form.get('token_type_hint')).to.equal('refresh_token');
-    expect(r.fake.basic(revoke.headers)).to.deep.equal({
-      id: CLIENT.clientId,
-      secret: CLIENT.clientSecret,
-    });
   });
 });

@@ -1,3 +1,5 @@
+import { expect } from 'chai';
+import type { ProviderCase } from './conformance.js';
 import type { Profile } from '../../../lib/oauth/types.js';
 import { Twitter, X } from '../../../lib/oauth/providers/x.js';
 import { type OAuthApp, startApp } from '../support/app.js';
@@ -156,3 +158,32 @@ export function useX() {
     },
   };
 }
+
+/** X through the provider conformance suite (conformance.ts). */
+export const xCase: ProviderCase<ReturnType<typeof useX>> = {
+  title: 'X',
+  name: 'x',
+  use: useX,
+  authorization: {
+    endpoint: 'https://x.com/i/oauth2/authorize',
+    params: {
+      client_id: CLIENT.clientId,
+      response_type: 'code',
+      scope: 'users.read tweet.read offline.access users.email',
+      code_challenge: /^[\w-]{43}$/,
+      code_challenge_method: 'S256',
+      state: /^.{21,}$/,
+    },
+  },
+  refusedCode: { code: 'not-a-code' },
+  signOut: (r, calls) => {
+    const revoke = calls.filter((c) => c.path === '/2/oauth2/revoke').at(-1)!;
+    expect(revoke.method).to.equal('POST');
+    expect(revoke.form.get('token')).to.equal(`x-refresh-${r.n}`);
+    expect(revoke.form.get('token_type_hint')).to.equal('refresh_token');
+    expect(r.fake.basic(revoke.headers)).to.deep.equal({
+      id: CLIENT.clientId,
+      secret: CLIENT.clientSecret,
+    });
+  },
+};

@@ -1,3 +1,5 @@
+import { expect } from 'chai';
+import type { ProviderCase } from './conformance.js';
 import type { Profile } from '../../../lib/oauth/types.js';
 import { Yandex } from '../../../lib/oauth/providers/yandex.js';
 import { type OAuthApp, startApp } from '../support/app.js';
@@ -103,3 +105,22 @@ export function useYandex() {
     },
   };
 }
+
+/** Yandex through the provider conformance suite (conformance.ts). */
+export const yandexCase: ProviderCase<ReturnType<typeof useYandex>> = {
+  title: 'Yandex',
+  name: 'yandex',
+  use: useYandex,
+  authorization: {
+    endpoint: 'https://oauth.yandex.com/authorize',
+    params: {
+      client_id: CLIENT.clientId,
+      response_type: 'code',
+      scope: 'login:info login:email login:avatar',
+      code_challenge_method: 'S256',
+      state: /^.{21,}$/,
+    },
+  },
+  refusedCode: { code: '1234567', check: (r) => expect(r.seen).to.equal(undefined) },
+  signOut: 'no calls',
+};

@@ -1,0 +1,31 @@
+import { conformance } from './conformance.js';
+import { githubCase } from './github.js';
+import { appleCase } from './apple.js';
+import { bitbucketCase } from './bitbucket.js';
+import { discordCase } from './discord.js';
+import { facebookCase } from './facebook.js';
+import { gitlabCase } from './gitlab.js';
+import { googleCase } from './google.js';
+import { huggingfaceCase } from './huggingface.js';
+import { linkedinCase } from './linkedin.js';
+import { microsoftCase } from './microsoft.js';
+import { slackCase } from './slack.js';
+import { vkCase } from './vk.js';
+import { xCase } from './x.js';
+import { yandexCase } from './yandex.js';
+
+// every built-in provider, through the same checks (its quirks: <provider>.test.ts)
+conformance(githubCase);
+conformance(appleCase);
+conformance(bitbucketCase);
+conformance(discordCase);
+conformance(facebookCase);
+conformance(gitlabCase);
+conformance(googleCase);
+conformance(huggingfaceCase);
+conformance(linkedinCase);
+conformance(microsoftCase);
+conformance(slackCase);
+conformance(vkCase);
+conformance(xCase);
+conformance(yandexCase);
