@@ -1,34 +1,47 @@
 import type { Context } from 'koa';
-import type { AuthError } from './errors.js';
-import { Keyring, secretsFrom } from './keys/keyring.js';
-import type { PasswordHasher } from './passwords/hasher.js';
-import type { Mailer } from './email/mailer.js';
-import type { MailQueueSettings } from './email/queue.js';
+import { withoutSecrets } from './accounts/public-user.js';
 import {
   type EmailOptions,
+  type EmailSettings,
+  checkMailer,
+  emailSettings,
+} from './email/options.js';
+import type { Mailer } from './email/mailer.js';
+import type { AuthError } from './errors.js';
+import { Keyring, secretsFrom } from './keys/keyring.js';
+import {
   type OAuthLoginArgs,
   type OAuthOptions,
-  type PasswordOptions,
-  attemptsOption,
-  mailQueueOption,
-  mailerOption,
-  passwordOption,
-  providersOption,
-  rateLimitsOption,
-} from './options-signin.js';
-import { defaultTemplates, type Templates } from './email/templates.js';
+  type OAuthSettings,
+  checkProviders,
+  oauthSettings,
+} from './oauth/options.js';
 import type { OAuth2Provider } from './oauth/provider.js';
 import {
   type PasskeyOptions,
   type ResolvedPasskeyOptions,
   passkeyOptions,
 } from './passkeys/options.js';
-import type { RateLimitOptions } from './ratelimit/limiter.js';
+import {
+  type PasswordOptions,
+  type PasswordSettings,
+  passwordSettings,
+} from './passwords/options.js';
+import { type RateLimitOptions, checkRateLimits } from './ratelimit/limiter.js';
+import { type SessionOptions, type SessionSettings, sessionSettings } from './session/options.js';
 import { MemoryStore } from './stores/memory-store.js';
 import type { BaseUser, Store, UserStore } from './stores/types.js';
-import { type Duration, toMs } from './util/duration.js';
+import { type TokenOptions, type TokenSettings, tokenSettings } from './tokens/options.js';
+import { originOf, pathOption } from './util/checks.js';
 
-export type { EmailOptions, OAuthLoginArgs, OAuthOptions, PasswordOptions };
+export type {
+  EmailOptions,
+  OAuthLoginArgs,
+  OAuthOptions,
+  PasswordOptions,
+  SessionOptions,
+  TokenOptions,
+};
 
 /** What `onLinkAccount` receives: a guest who signed in to an account that already existed. */
 export interface LinkAccountArgs<User extends BaseUser> {
@@ -44,60 +57,6 @@ export interface LinkAccountArgs<User extends BaseUser> {
 export interface AuthLogger {
   warn(record: Record<string, unknown>, message?: string): void;
   error(record: Record<string, unknown>, message?: string): void;
-}
-
-/** The session cookie. */
-export interface SessionOptions {
-  /** Cookie name; in production it gets the `__Host-` prefix. @default 'portcullis' */
-  cookieName?: string;
-  /** A session unused for this long ends. @default '7d' */
-  idleTimeout?: Duration;
-  /** A session ends this long after sign-in, however active. @default '30d' */
-  absoluteTimeout?: Duration;
-  /** How often the last-seen time sealed in the cookie is refreshed. @default idleTimeout / 10, at most 5 minutes */
-  touchInterval?: Duration;
-  /** How many cookies a large session may span (about 3.8 KB each). @default 3 */
-  maxCookies?: number;
-  /**
-   * Past this long after signing in, a user signs in again before changing how they sign in
-   * (adding or removing a passkey, adding a first password, linking or unlinking a provider)
-   * or ending other sessions: 403 `reauthentication_required` (ASVS 5.0 V7.5.1, V7.5.2).
-   * `false`: never asked. @default '15m'
-   */
-  reauthenticateAfter?: Duration | false;
-  /** How many opened session cookies are kept in memory (0: none); revocation is still checked every request. @default 20000 */
-  cacheSize?: number;
-}
-
-/** Access and refresh tokens. */
-export interface TokenOptions {
-  /** `iss` of access tokens. @default baseUrl, else 'portcullis' */
-  issuer?: string;
-  /** `aud` of access tokens. @default the issuer */
-  audience?: string;
-  /** Access-token lifetime. @default '1h' */
-  accessTokenTtl?: Duration;
-  /** Refresh-family absolute lifetime. @default '30d' */
-  refreshTokenTtl?: Duration;
-  /**
-   * A refresh token not used (rotated) for this long expires, and its family with it
-   * (RFC 9700 §4.14.2); `false`: only the absolute lifetime. @default '15d'
-   */
-  refreshIdleTimeout?: Duration | false;
-  /**
-   * A refresh token rotated less than this ago, presented again while its successor is unused,
-   * gets that successor back instead of being taken for reuse (two tabs refreshing at once);
-   * at most 5 minutes; `0` or `false`: off (docs/tokens.md says what it costs). @default '10s'
-   */
-  refreshReuseGrace?: Duration | false;
-  /** Allowed clock skew when checking `exp` and `nbf`, in seconds. @default 30 */
-  clockSkew?: number;
-  /** Header that carries bearer tokens. @default 'Authorization' */
-  header?: string;
-  /** Scheme before the token. @default 'Bearer' */
-  scheme?: string;
-  /** How many verified access tokens are kept in memory (0: none); expiry and revocation are still checked every request. @default 20000 */
-  cacheSize?: number;
 }
 
 /** Cross-site request refusal for cookie-authenticated unsafe requests. */
@@ -192,31 +151,8 @@ export interface ResolvedOptions<User extends BaseUser> {
   store: Store;
   baseOrigin: string | undefined;
   production: boolean;
-  session: {
-    cookieName: string;
-    idleMs: number;
-    absoluteMs: number;
-    touchMs: number;
-    maxCookies: number;
-    secure: boolean;
-    cacheSize: number;
-    /** Infinity when off. */
-    reauthMs: number;
-  };
-  tokens: {
-    issuer: string;
-    audience: string;
-    accessMs: number;
-    refreshMs: number;
-    /** Infinity when off. */
-    refreshIdleMs: number;
-    /** 0 when off. */
-    reuseGraceMs: number;
-    clockSkewSec: number;
-    header: string;
-    scheme: string;
-    cacheSize: number;
-  };
+  session: SessionSettings;
+  tokens: TokenSettings;
   csrf: { trustedOrigins: Set<string>; allowMissingOrigin: boolean };
   loginPath: string;
   defaultReturnTo: string;
@@ -233,31 +169,13 @@ export interface ResolvedOptions<User extends BaseUser> {
   providers: readonly OAuth2Provider[];
   onOAuthLogin: PortcullisOptions<User>['onOAuthLogin'];
   onLinkAccount: PortcullisOptions<User>['onLinkAccount'];
-  oauth: { errorPath: string; flowMs: number };
+  oauth: OAuthSettings;
   mailer: Mailer | undefined;
-  email: {
-    appName: string;
-    templates: Templates;
-    magicLinkMs: number;
-    otpMs: number;
-    otpAttempts: number;
-    createUsers: boolean;
-    queue: MailQueueSettings;
-    closeMs: number;
-  };
+  email: EmailSettings;
   rateLimits: RateLimitOptions | false;
   passkeys: ResolvedPasskeyOptions;
-  password: {
-    minLength: number;
-    maxLength: number;
-    requireVerifiedEmail: boolean;
-    resetMs: number;
-    verifyMs: number;
-    hasher: PasswordHasher;
-  };
+  password: PasswordSettings;
 }
-
-const MAX_COOKIE_AGE_MS = 400 * 86_400_000;
 
 /**
  * Fills defaults and validates every option once, at construction. Throws a `TypeError` that
@@ -274,27 +192,7 @@ export function resolveOptions<User extends BaseUser>(
   const production = o.production ?? process.env.NODE_ENV === 'production';
   const baseOrigin = originOf(o.baseUrl, production);
 
-  const idleMs = toMs(o.session?.idleTimeout ?? '7d', 'session.idleTimeout');
-  const absoluteMs = toMs(o.session?.absoluteTimeout ?? '30d', 'session.absoluteTimeout');
-  if (idleMs > MAX_COOKIE_AGE_MS || absoluteMs > MAX_COOKIE_AGE_MS) {
-    throw new TypeError('Portcullis: session lifetimes may not exceed 400 days (RFC 6265bis)');
-  }
-  const touchMs = o.session?.touchInterval
-    ? toMs(o.session.touchInterval, 'session.touchInterval')
-    : Math.min(Math.floor(idleMs / 10), 300_000);
-  const maxCookies = o.session?.maxCookies ?? 3;
-  if (!Number.isInteger(maxCookies) || maxCookies < 1 || maxCookies > 10) {
-    throw new TypeError('Portcullis: session.maxCookies must be an integer from 1 to 10');
-  }
-  const baseName = o.session?.cookieName ?? 'portcullis';
-  if (!/^[A-Za-z0-9_-]+$/.test(baseName))
-    throw new TypeError('Portcullis: session.cookieName may use only letters, digits, _ and -');
-
-  const issuer = o.tokens?.issuer ?? baseOrigin ?? 'portcullis';
-  const clockSkewSec = o.tokens?.clockSkew ?? 30;
-  if (!(clockSkewSec >= 0 && clockSkewSec <= 300))
-    throw new TypeError('Portcullis: tokens.clockSkew must be 0 to 300 seconds');
-
+  const prefix = pathOption(o.prefix ?? '/auth', 'prefix').replace(/\/$/, '');
   const storeTimeout = o.storeTimeout ?? 2000;
   if (!(storeTimeout > 0))
     throw new TypeError('Portcullis: storeTimeout must be a positive number of ms');
@@ -312,41 +210,15 @@ export function resolveOptions<User extends BaseUser>(
     store: o.store ?? new MemoryStore(),
     baseOrigin,
     production,
-    session: {
-      cookieName: production ? `__Host-${baseName}` : baseName,
-      idleMs,
-      absoluteMs,
-      touchMs: Math.max(1000, touchMs),
-      maxCookies,
-      secure: production,
-      cacheSize: cacheSizeOption(o.session?.cacheSize, 'session.cacheSize'),
-      reauthMs:
-        o.session?.reauthenticateAfter === false
-          ? Number.POSITIVE_INFINITY
-          : toMs(o.session?.reauthenticateAfter ?? '15m', 'session.reauthenticateAfter'),
-    },
-    tokens: {
-      issuer,
-      audience: o.tokens?.audience ?? issuer,
-      accessMs: toMs(o.tokens?.accessTokenTtl ?? '1h', 'tokens.accessTokenTtl'),
-      refreshMs: toMs(o.tokens?.refreshTokenTtl ?? '30d', 'tokens.refreshTokenTtl'),
-      refreshIdleMs:
-        o.tokens?.refreshIdleTimeout === false
-          ? Number.POSITIVE_INFINITY
-          : toMs(o.tokens?.refreshIdleTimeout ?? '15d', 'tokens.refreshIdleTimeout'),
-      reuseGraceMs: reuseGraceOption(o.tokens?.refreshReuseGrace),
-      clockSkewSec,
-      header: o.tokens?.header ?? 'Authorization',
-      scheme: o.tokens?.scheme ?? 'Bearer',
-      cacheSize: cacheSizeOption(o.tokens?.cacheSize, 'tokens.cacheSize'),
-    },
+    session: sessionSettings(o.session, production),
+    tokens: tokenSettings(o.tokens, baseOrigin),
     csrf: {
       trustedOrigins: new Set((o.csrf?.trustedOrigins ?? []).map((u) => originOf(u, false)!)),
       allowMissingOrigin: o.csrf?.allowMissingOrigin ?? false,
     },
     loginPath: pathOption(o.loginPath ?? '/login', 'loginPath'),
     defaultReturnTo: pathOption(o.defaultReturnTo ?? '/', 'defaultReturnTo'),
-    prefix: pathOption(o.prefix ?? '/auth', 'prefix').replace(/\/$/, ''),
+    prefix,
     storeTimeout,
     tokenLoader: o.tokenLoader,
     userLoader: o.userLoader,
@@ -356,118 +228,14 @@ export function resolveOptions<User extends BaseUser>(
     getRoles: o.getRoles ?? ((user) => user.roles ?? []),
     publicUser: o.publicUser ?? withoutSecrets,
     enableTestKit: o.enableTestKit ?? false,
-    providers: providersOption(o.providers),
+    providers: checkProviders(o.providers),
     onOAuthLogin: o.onOAuthLogin,
     onLinkAccount: o.onLinkAccount,
-    oauth: {
-      errorPath: pathOption(
-        o.oauth?.errorPath ??
-          `${pathOption(o.prefix ?? '/auth', 'prefix').replace(/\/$/, '')}/error`,
-        'oauth.errorPath',
-      ),
-      flowMs: toMs(o.oauth?.flowTimeout ?? '10m', 'oauth.flowTimeout'),
-    },
-    mailer: mailerOption(o.mailer),
-    email: {
-      appName: o.email?.appName ?? (baseOrigin ? new URL(baseOrigin).host : 'Portcullis'),
-      templates: { ...defaultTemplates, ...o.email?.templates },
-      magicLinkMs: toMs(o.email?.magicLinkTtl ?? '10m', 'email.magicLinkTtl'),
-      otpMs: toMs(o.email?.otpTtl ?? '10m', 'email.otpTtl'),
-      otpAttempts: attemptsOption(o.email?.otpAttempts),
-      createUsers: o.email?.createUsers ?? true,
-      queue: mailQueueOption(o.email),
-      closeMs: toMs(o.email?.closeTimeout ?? '5s', 'email.closeTimeout'),
-    },
-    rateLimits: rateLimitsOption(o.rateLimits, production),
-    password: passwordOption(o.password),
+    oauth: oauthSettings(o.oauth, prefix),
+    mailer: checkMailer(o.mailer),
+    email: emailSettings(o.email, baseOrigin),
+    rateLimits: checkRateLimits(o.rateLimits, production),
+    password: passwordSettings(o.password),
     passkeys: passkeyOptions(o.passkeys, baseOrigin),
   };
-}
-
-function originOf(url: string | undefined, required: boolean): string | undefined {
-  if (url === undefined) {
-    if (required) {
-      throw new TypeError(
-        'Portcullis: `baseUrl` is required in production (e.g. baseUrl: "https://app.example.com"); links and redirects are never built from the Host header there',
-      );
-    }
-    return undefined;
-  }
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new TypeError(`Portcullis: ${JSON.stringify(url)} is not an absolute URL`);
-  }
-  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
-    throw new TypeError(`Portcullis: ${JSON.stringify(url)} must be an http(s) URL`);
-  }
-  if (required && parsed.protocol !== 'https:') {
-    throw new TypeError(
-      `Portcullis: in production baseUrl must be https (Secure cookies), got ${JSON.stringify(url)}`,
-    );
-  }
-  return parsed.origin;
-}
-
-function cacheSizeOption(value: number | undefined, name: string): number {
-  const n = value ?? 20_000;
-  if (!Number.isInteger(n) || n < 0 || n > 1_000_000) {
-    throw new TypeError(`Portcullis: ${name} must be an integer from 0 to 1000000`);
-  }
-  return n;
-}
-
-function pathOption(path: string, name: string): string {
-  if (typeof path !== 'string' || !path.startsWith('/') || path.startsWith('//')) {
-    throw new TypeError(`Portcullis: ${name} must be a path starting with a single '/'`);
-  }
-  return path;
-}
-
-const SECRET_WORDS = new Set([
-  'password',
-  'passwords',
-  'passwd',
-  'pwd',
-  'secret',
-  'secrets',
-  'hash',
-  'hashes',
-  'token',
-  'tokens',
-  'salt',
-  'otp',
-  'totp',
-  'credential',
-  'credentials',
-  'mfa',
-  'recovery',
-  'key',
-  'keys',
-]);
-
-/** True when a field name has a word that names a secret: `passwordHash`, `api_token`, `totpSecret`. */
-function isSecretField(name: string): boolean {
-  const words = name
-    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
-    .toLowerCase()
-    .split(/[^a-z0-9]+/);
-  return words.some((w) => SECRET_WORDS.has(w));
-}
-
-function withoutSecrets(user: BaseUser): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(user)) if (!isSecretField(k)) out[k] = v;
-  return out;
-}
-
-/** `tokens.refreshReuseGrace` in ms: 0 when off, at most 5 minutes. */
-function reuseGraceOption(value: Duration | false | undefined): number {
-  if (value === false || value === 0) return 0;
-  const ms = toMs(value ?? '10s', 'tokens.refreshReuseGrace');
-  if (ms > 300_000) {
-    throw new TypeError('Portcullis: tokens.refreshReuseGrace must be at most 5 minutes');
-  }
-  return ms;
 }

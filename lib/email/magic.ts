@@ -7,7 +7,7 @@ import { signInOf } from '../session/sign-in.js';
 import type { BaseUser } from '../stores/types.js';
 import { randomToken, safeEqual } from '../util/encoding.js';
 import { normalizeEmail } from './address.js';
-import type { EmailCore } from './service.js';
+import type { Outbox } from './outbox.js';
 import {
   type Expiring,
   expiring,
@@ -50,7 +50,7 @@ export class MagicLinks<User extends BaseUser> {
 
   constructor(
     private readonly core: Core<User>,
-    private readonly email: EmailCore<User>,
+    private readonly email: Outbox<User>,
   ) {
     this.browser = new BrowserBinding(core);
   }

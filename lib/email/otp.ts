@@ -6,7 +6,7 @@ import { seal, unseal } from '../session/seal.js';
 import type { BaseUser } from '../stores/types.js';
 import { randomToken, safeEqual } from '../util/encoding.js';
 import { normalizeEmail } from './address.js';
-import type { EmailCore } from './service.js';
+import type { Outbox } from './outbox.js';
 import { putBackOnFailure, randomDigits, stampOf, storeKey } from '../stores/single-use.js';
 import { generationOf, userWithProvenEmail } from './users.js';
 import { BrowserBinding } from '../accounts/browser.js';
@@ -38,7 +38,7 @@ export class EmailCodes<User extends BaseUser> {
 
   constructor(
     private readonly core: Core<User>,
-    private readonly email: EmailCore<User>,
+    private readonly email: Outbox<User>,
   ) {
     this.browser = new BrowserBinding(core);
   }

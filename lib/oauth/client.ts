@@ -9,10 +9,38 @@
 import { decodeJwt } from 'jose';
 import * as oauth from 'oauth4webapi';
 import { AuthError, providerError } from '../errors.js';
-import type { OAuth2Provider, ProviderFetch } from './provider.js';
 import type { ProviderTokens } from './types.js';
 
 /** How a provider's HTTP calls are made. */
+/** A `fetch` for server-to-server calls (a proxy, or a test server standing in for the provider). */
+export type ProviderFetch = (url: string, init: RequestInit) => Promise<Response>;
+
+/** A provider as the protocol client sees it (`OAuth2Provider` implements it). */
+export interface ProviderProtocol {
+  readonly name: string;
+  readonly clientId: string;
+  readonly http: HttpSettings;
+  readonly scopes: readonly string[];
+  readonly oidc: boolean;
+  readonly responseMode: 'query' | 'form_post';
+  readonly checksIssuer: boolean;
+  readonly nonce: boolean;
+  readonly deniedErrors: readonly string[];
+  readonly pkce: boolean;
+  readonly redirectUri: string | undefined;
+  metadata(): Promise<oauth.AuthorizationServer>;
+  authorizationParams(): Record<string, string>;
+  clientAuthentication(): oauth.ClientAuth | Promise<oauth.ClientAuth>;
+  tokenRequestParams(callback: URLSearchParams): Record<string, string>;
+  refreshRequestParams(kept: Record<string, string> | undefined): Record<string, string>;
+  normalizeTokenResponse(
+    body: Record<string, unknown>,
+    status: number,
+  ): { body: Record<string, unknown>; status: number };
+  expectedIssuer(claims: Record<string, unknown>, discovered: string): string;
+}
+
+/** How a provider's endpoints are called: timeout, `fetch`, plain http allowed (tests only). */
 export interface HttpSettings {
   timeoutMs: number;
   fetch: ProviderFetch | undefined;
@@ -29,7 +57,7 @@ export interface FlowSecrets {
 const MAX_BODY = 1_048_576;
 
 /** Fresh secrets for a flow: state always, a PKCE verifier and a nonce where they apply. */
-export function newFlowSecrets(p: OAuth2Provider): FlowSecrets {
+export function newFlowSecrets(p: ProviderProtocol): FlowSecrets {
   return {
     state: oauth.generateRandomState(),
     ...(p.pkce ? { verifier: oauth.generateRandomCodeVerifier() } : {}),
@@ -39,7 +67,7 @@ export function newFlowSecrets(p: OAuth2Provider): FlowSecrets {
 
 /** The provider URL the browser is sent to. */
 export async function authorizationUrl(
-  p: OAuth2Provider,
+  p: ProviderProtocol,
   redirectUri: string,
   flow: FlowSecrets,
 ): Promise<string> {
@@ -69,7 +97,7 @@ export async function authorizationUrl(
  * and its signature against the provider's JWKS.
  */
 export async function exchangeCode(
-  p: OAuth2Provider,
+  p: ProviderProtocol,
   callback: URLSearchParams,
   flow: FlowSecrets,
   redirectUri: string,
@@ -129,7 +157,7 @@ function checkIssuedAt(claims: oauth.IDToken | undefined): void {
 
 /** Uses a refresh token; the new response is validated as at sign-in (without a nonce). */
 export async function refreshTokens(
-  p: OAuth2Provider,
+  p: ProviderProtocol,
   refreshToken: string,
   kept: Record<string, string> | undefined,
 ): Promise<ProviderTokens> {
@@ -155,7 +183,7 @@ export async function refreshTokens(
 
 /** RFC 7009 revocation. */
 export async function revokeToken(
-  p: OAuth2Provider,
+  p: ProviderProtocol,
   as: oauth.AuthorizationServer,
   token: string,
   hint: 'access_token' | 'refresh_token',
@@ -175,7 +203,7 @@ export async function revokeToken(
 
 /** OpenID Connect UserInfo; its `sub` must equal the ID token's. */
 export async function userinfo(
-  p: OAuth2Provider,
+  p: ProviderProtocol,
   as: oauth.AuthorizationServer,
   tokens: ProviderTokens,
 ): Promise<Record<string, unknown>> {
@@ -206,7 +234,7 @@ export interface ProviderRequest {
  * as `Authorization: <scheme> <token>`. A transport failure is a 502 `provider_error`.
  */
 export async function providerRequest(
-  p: OAuth2Provider,
+  p: ProviderProtocol,
   url: string,
   accessToken: string | undefined,
   init: ProviderRequest = {},
@@ -233,7 +261,7 @@ export async function providerRequest(
 
 /** A JSON API call to the provider (profile, emails); anything but a 200 with JSON is a 502. */
 export async function fetchJson<T>(
-  p: OAuth2Provider,
+  p: ProviderProtocol,
   url: string,
   accessToken: string | undefined,
   init: ProviderRequest = {},
@@ -248,7 +276,7 @@ export async function fetchJson<T>(
 }
 
 /** oauth4webapi's transport options for this provider: deadline, fetch, http allowed or not. */
-function httpOptions(p: OAuth2Provider, tokenEndpoint = false) {
+function httpOptions(p: ProviderProtocol, tokenEndpoint = false) {
   const base = p.http.fetch ?? globalThis.fetch;
   const f: ProviderFetch = tokenEndpoint ? normalizing(p, base) : base;
   return {
@@ -264,7 +292,7 @@ function httpOptions(p: OAuth2Provider, tokenEndpoint = false) {
  * are (oauth4webapi refuses them; none is followed); anything else that is not an object is
  * passed on as it came, to be refused there.
  */
-function normalizing(p: OAuth2Provider, base: ProviderFetch): ProviderFetch {
+function normalizing(p: ProviderProtocol, base: ProviderFetch): ProviderFetch {
   return async (url, init) => {
     const res = await base(url, init);
     if ((res.status >= 300 && res.status < 400) || res.status === 204) return res;
@@ -330,7 +358,7 @@ async function readLimited(res: Response): Promise<string> {
  * token must carry (Google's legacy `accounts.google.com`, Entra's `{tenantid}` template).
  */
 function issuerFor(
-  p: OAuth2Provider,
+  p: ProviderProtocol,
   as: oauth.AuthorizationServer,
   response: Response,
 ): oauth.AuthorizationServer {
@@ -343,7 +371,7 @@ function issuerFor(
 const peeked = new WeakMap<Response, Record<string, unknown>>();
 
 /** Runs one provider call; anything but an AuthError becomes a 502 (or 403 for access_denied). */
-async function tokenCall<T>(p: OAuth2Provider, work: () => Promise<T>): Promise<T> {
+async function tokenCall<T>(p: ProviderProtocol, work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (err) {
@@ -352,7 +380,7 @@ async function tokenCall<T>(p: OAuth2Provider, work: () => Promise<T>): Promise<
   }
 }
 
-function authorizationError(p: OAuth2Provider, err: unknown): AuthError {
+function authorizationError(p: ProviderProtocol, err: unknown): AuthError {
   if (err instanceof oauth.AuthorizationResponseError) {
     return err.error === 'access_denied' || p.deniedErrors.includes(err.error)
       ? new AuthError('access_denied', { cause: err })

@@ -4,6 +4,8 @@ import type { Profile, ProfileContext, ProviderTokens } from './types.js';
 import {
   fetchJson,
   type HttpSettings,
+  type ProviderFetch,
+  type ProviderProtocol,
   providerRequest,
   type ProviderRequest,
   revokeToken,
@@ -13,8 +15,7 @@ import {
 /** How the client proves itself at the token endpoint. */
 export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none';
 
-/** A `fetch` for server-to-server calls (a proxy, or a test server standing in for the provider). */
-export type ProviderFetch = (url: string, init: RequestInit) => Promise<Response>;
+export type { ProviderFetch };
 
 /** Options every provider takes. */
 export interface ProviderOptions {
@@ -78,7 +79,7 @@ const NAME = /^[a-z0-9][a-z0-9-]{0,39}$/;
  * }
  * ```
  */
-export class OAuth2Provider {
+export class OAuth2Provider implements ProviderProtocol {
   /** The name in routes. */
   readonly name: string;
   /** The client id. */

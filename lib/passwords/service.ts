@@ -17,7 +17,7 @@ import {
   stampOf,
   storeKey,
 } from '../stores/single-use.js';
-import type { EmailCore } from '../email/service.js';
+import type { Outbox } from '../email/outbox.js';
 import { BrowserBinding } from '../accounts/browser.js';
 import { claimProvenEmail } from '../accounts/email-proof.js';
 import { Generations } from '../tokens/generations.js';
@@ -50,7 +50,7 @@ export class Passwords<User extends BaseUser> {
 
   constructor(
     private readonly core: Core<User>,
-    private readonly email: EmailCore<User>,
+    private readonly email: Outbox<User>,
   ) {
     this.browser = new BrowserBinding(core);
   }

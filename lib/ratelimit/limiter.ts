@@ -33,6 +33,17 @@ const DEFAULTS: Record<LimitedAction, { perIp: Limit; perAccount: Limit }> = {
   guest: { perIp: { points: 30, duration: 900 }, perAccount: { points: 1, duration: 1 } },
 };
 
+/** Checks the `rateLimits` option: `false` (off) is refused in production. */
+export function checkRateLimits(
+  value: RateLimitOptions | false | undefined,
+  production: boolean,
+): RateLimitOptions | false {
+  if (value === false && production) {
+    throw new TypeError('Portcullis: rateLimits: false is refused in production');
+  }
+  return value ?? {};
+}
+
 /**
  * Brute-force limits on `rate-limiter-flexible`, counted in the Store's back-end when it has
  * one (`store.rateLimiter`: Redis, SQLite), so every instance counts together; else in this
