@@ -5,7 +5,7 @@ process.env.NODE_ENV ??= 'test';
 
 /**
  * Known third-party lines that say nothing about Portcullis, dropped from the test output.
- * oidc-provider (the real OpenID provider of test/oauth/support/idp.ts) prints these through
+ * oidc-provider (the real OpenID provider of test/support/oauth-server.ts) prints these through
  * `console.warn` / `console.info` on every start, with no option to turn them off: the Node
  * version it prefers, its in-memory adapter (which the tests use on purpose), and the
  * defaults of functions the tests leave as they are. Anything else still prints.

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { Browser } from '../oauth/support/browser.js';
-import { type FaultApp, post, startFaultApp, whoami } from '../faults/support.js';
+import { Browser } from '../support/browser.js';
+import { type FaultApp, post, startFaultApp, whoami } from '../support/faults.js';
 
 /**
  * A guest who registers with email and password (password.requireVerifiedEmail, the default):

@@ -11,11 +11,11 @@ import {
   type OptionalAuthContext,
   Portcullis,
 } from '../../lib/index.js';
-import { secretA } from '../helpers/app.js';
-import type { OAuthUser } from '../oauth/support/app.js';
-import { Browser } from '../oauth/support/browser.js';
-import { listen, type Running } from '../oauth/support/server.js';
-import { ISSUER, rig } from '../security/oauth-support.js';
+import { secretA } from '../support/app.js';
+import type { OAuthUser } from '../support/oauth-app.js';
+import { Browser } from '../support/browser.js';
+import { listen, type Running } from '../support/server.js';
+import { ISSUER, rig } from '../support/oauth-rig.js';
 
 type User = OAuthUser & { anonymous?: boolean };
 

@@ -9,7 +9,7 @@ import {
   Roles,
   TokenRequired,
 } from '../../lib/index.js';
-import type { TestUser } from '../helpers/app.js';
+import type { TestUser } from '../support/app.js';
 import { Calls } from './support.js';
 
 /** Handler calls, by name; reset before each test. */

@@ -2,7 +2,7 @@ import Router from '@koa/router';
 import { expect } from 'chai';
 import Koa, { type Context } from 'koa';
 import request from 'supertest';
-import type { TestUser } from '../helpers/app.js';
+import type { TestUser } from '../support/app.js';
 import { Calls, HTML_ACCEPT, type World, expectError, world } from './support.js';
 
 const calls = new Calls();

@@ -9,7 +9,7 @@ import {
   Portcullis,
   type PortcullisOptions,
 } from '../../lib/index.js';
-import { MemoryLogger, secretA, type TestUser } from '../helpers/app.js';
+import { MemoryLogger, secretA, type TestUser } from '../support/app.js';
 
 export interface World {
   auth: Portcullis<TestUser>;

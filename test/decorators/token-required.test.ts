@@ -7,7 +7,7 @@ import {
   RequireScopes,
   TokenRequired,
 } from '../../lib/index.js';
-import type { TestUser } from '../helpers/app.js';
+import type { TestUser } from '../support/app.js';
 import { Calls, type World, expectError, serve, world } from './support.js';
 
 const calls = new Calls();

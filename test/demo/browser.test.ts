@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BrowserContext, Page } from 'playwright-core';
 import { createDemoApp, type DemoApp } from '../../demo/app.js';
-import { chromium, virtualAuthenticator } from '../browser/chromium.js';
+import { chromium, virtualAuthenticator } from '../support/chromium.js';
 import { SECRET } from './support.js';
 
 /** Where the walk's screenshots go: `test-output/demo/NN-name.png` at the repository's root. */

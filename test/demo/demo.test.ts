@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Browser } from '../oauth/support/browser.js';
+import { Browser } from '../support/browser.js';
 import {
   ORIGIN,
   outboxCode,

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
-import { type OAuthApp, startApp } from '../oauth/support/app.js';
-import { Browser } from '../oauth/support/browser.js';
-import { type Inbox, startInbox } from './support/smtp.js';
+import { type OAuthApp, startApp } from '../support/oauth-app.js';
+import { Browser } from '../support/browser.js';
+import { type Inbox, startInbox } from '../support/smtp.js';
 
 /** The raw entries of a MemoryStore, to check what it keeps. */
 function storeDump(app: OAuthApp): string {

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
-import { type OAuthApp, startApp } from '../oauth/support/app.js';
-import { Browser } from '../oauth/support/browser.js';
-import { type Inbox, startInbox } from './support/smtp.js';
+import { type OAuthApp, startApp } from '../support/oauth-app.js';
+import { Browser } from '../support/browser.js';
+import { type Inbox, startInbox } from '../support/smtp.js';
 
 describe('email codes (POST /auth/otp, POST /auth/otp/verify)', function () {
   this.timeout(20000);

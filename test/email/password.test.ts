@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import { Argon2Hasher, type PasswordHasher } from '../../lib/passwords/hasher.js';
-import { type OAuthApp, startApp } from '../oauth/support/app.js';
-import { Browser, type Step } from '../oauth/support/browser.js';
-import { type Inbox, startInbox } from './support/smtp.js';
+import { type OAuthApp, startApp } from '../support/oauth-app.js';
+import { Browser, type Step } from '../support/browser.js';
+import { type Inbox, startInbox } from '../support/smtp.js';
 
 /** The default hasher, counting its calls (to assert the work, not a timing). */
 class CountingHasher implements PasswordHasher {

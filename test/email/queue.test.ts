@@ -12,11 +12,11 @@ import {
   Portcullis,
   type PortcullisOptions,
 } from '../../lib/index.js';
-import { fastHasher } from '../fuzz/support.js';
-import { type TestApp, type TestUser, makeApp, secretA } from '../helpers/app.js';
+import { fastHasher } from '../support/fuzz.js';
+import { type TestApp, type TestUser, makeApp, secretA } from '../support/app.js';
 
 const users = new MemoryUserStore<TestUser>();
-import { type Running, listen } from '../oauth/support/server.js';
+import { type Running, listen } from '../support/server.js';
 
 /** A mailer whose sends hang until the test releases them (or fail, as told). */
 class GateMailer implements Mailer {

@@ -1,9 +1,9 @@
 import { expect } from 'chai';
 import request from 'supertest';
 import type { AuthEvents } from '../../lib/index.js';
-import { startFaultApp } from '../faults/support.js';
-import { cookieHeader, makeApp } from '../helpers/app.js';
-import { Browser } from '../oauth/support/browser.js';
+import { startFaultApp } from '../support/faults.js';
+import { cookieHeader, makeApp } from '../support/app.js';
+import { Browser } from '../support/browser.js';
 
 describe('auth.on() audit events', () => {
   it('emits login and logout with the user id, never a cookie or token', async () => {

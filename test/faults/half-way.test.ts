@@ -7,7 +7,7 @@
  * a new store call in one of these flows is failed too without a change here.
  */
 import { expect } from 'chai';
-import { Browser, type Step } from '../oauth/support/browser.js';
+import { Browser, type Step } from '../support/browser.js';
 import {
   type Fault,
   FAULTS,
@@ -18,7 +18,7 @@ import {
   startFaultApp,
   STORE_TIMEOUT,
   whoami,
-} from './support.js';
+} from '../support/faults.js';
 
 const PASSWORD = 'correct horse battery staple 42';
 const NEW_PASSWORD = 'another long passphrase, 2026!';

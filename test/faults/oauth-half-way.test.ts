@@ -7,10 +7,17 @@
  */
 import { expect } from 'chai';
 import { MemoryStore, MemoryUserStore } from '../../lib/index.js';
-import { Browser } from '../oauth/support/browser.js';
-import type { OAuthUser } from '../oauth/support/app.js';
-import { type Rig, rig } from '../security/oauth-support.js';
-import { type Fault, FAULTS, Faults, faultyStore, faultyUsers, STORE_TIMEOUT } from './support.js';
+import { Browser } from '../support/browser.js';
+import type { OAuthUser } from '../support/oauth-app.js';
+import { type Rig, rig } from '../support/oauth-rig.js';
+import {
+  type Fault,
+  FAULTS,
+  Faults,
+  faultyStore,
+  faultyUsers,
+  STORE_TIMEOUT,
+} from '../support/faults.js';
 
 interface Case {
   /** Prepares the browser (signed in, a guest, or nobody) for `sub`. */

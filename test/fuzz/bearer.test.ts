@@ -10,7 +10,7 @@ import { readBearer } from '../../lib/tokens/header.js';
 import { Hs256Verifier } from '../../lib/tokens/hs256.js';
 import { makeRefreshToken, parseRefreshToken } from '../../lib/tokens/refresh-format.js';
 import { signAccessToken } from '../../lib/tokens/access.js';
-import { makeApp, secretA, type TestApp } from '../helpers/app.js';
+import { makeApp, secretA, type TestApp } from '../support/app.js';
 import {
   check,
   expectSafe,
@@ -23,7 +23,7 @@ import {
   type Served,
   TIMEOUT,
   VALUE_CHARS,
-} from './support.js';
+} from '../support/fuzz.js';
 
 const ring = new Keyring([Buffer.from(secretA)]);
 const cfg = { issuer: 'portcullis', audience: 'portcullis', ttlMs: 600_000, clockSkewSec: 30 };

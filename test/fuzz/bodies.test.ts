@@ -4,7 +4,7 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { MemoryMailer } from '../../lib/index.js';
-import { makeApp, type TestApp } from '../helpers/app.js';
+import { makeApp, type TestApp } from '../support/app.js';
 import {
   type Answer,
   check,
@@ -17,7 +17,7 @@ import {
   setsSession,
   TIMEOUT,
   wellFormed,
-} from './support.js';
+} from '../support/fuzz.js';
 
 interface Route {
   method: 'post' | 'patch' | 'delete';

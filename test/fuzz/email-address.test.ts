@@ -3,7 +3,7 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { isAuthError, normalizeEmail } from '../../lib/index.js';
-import { check, hostileString, TIMEOUT } from './support.js';
+import { check, hostileString, TIMEOUT } from '../support/fuzz.js';
 
 /** What a local part may be built from: the usual, and the awkward (controls, spaces, quotes, Unicode). */
 const LOCAL_UNITS = [

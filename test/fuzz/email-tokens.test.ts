@@ -4,7 +4,7 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { MemoryMailer, normalizeEmail, type Mail } from '../../lib/index.js';
-import { makeApp, type TestApp, type TestUser } from '../helpers/app.js';
+import { makeApp, type TestApp, type TestUser } from '../support/app.js';
 import {
   type Answer,
   asText,
@@ -22,7 +22,7 @@ import {
   type Served,
   setsSession,
   TIMEOUT,
-} from './support.js';
+} from '../support/fuzz.js';
 
 const STRONG = 'a long and uncommon passphrase 7';
 

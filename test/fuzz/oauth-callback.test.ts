@@ -6,7 +6,7 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import request from 'supertest';
 import { AuthError, type AuthErrorCode } from '../../lib/index.js';
-import { ISSUER, type Rig, rig } from '../security/oauth-support.js';
+import { ISSUER, type Rig, rig } from '../support/oauth-rig.js';
 import {
   type Answer,
   check,
@@ -19,7 +19,7 @@ import {
   setsSession,
   TIMEOUT,
   wellFormed,
-} from './support.js';
+} from '../support/fuzz.js';
 
 /** Percent-encodes what an HTTP client may not put in a request target; leaves the rest raw. */
 const rawQueryPart = (s: string): string =>

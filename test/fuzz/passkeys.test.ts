@@ -3,8 +3,8 @@
 // untouched assertion does.
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { makeApp, type TestApp } from '../helpers/app.js';
-import { SoftAuthenticator } from '../passkeys/support/authenticator.js';
+import { makeApp, type TestApp } from '../support/app.js';
+import { SoftAuthenticator } from '../support/authenticator.js';
 import {
   type Answer,
   asText,
@@ -20,7 +20,7 @@ import {
   type Served,
   setsSession,
   TIMEOUT,
-} from './support.js';
+} from '../support/fuzz.js';
 
 const ORIGIN = 'http://localhost:3000';
 const b64 = (max: number) =>

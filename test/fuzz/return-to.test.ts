@@ -3,7 +3,7 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { MemoryMailer, safeReturnTo } from '../../lib/index.js';
-import { makeApp, type TestApp, type TestUser } from '../helpers/app.js';
+import { makeApp, type TestApp, type TestUser } from '../support/app.js';
 import {
   check,
   expectSafe,
@@ -15,7 +15,7 @@ import {
   serve,
   type Served,
   TIMEOUT,
-} from './support.js';
+} from '../support/fuzz.js';
 
 const FALLBACK = '/fallback';
 const ORIGIN = 'https://app.example';

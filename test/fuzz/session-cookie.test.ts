@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { Keyring, type KeyPurpose } from '../../lib/keys/keyring.js';
 import { cookieValue } from '../../lib/session/cookie-header.js';
 import { seal, unseal } from '../../lib/session/seal.js';
-import { cookieHeader, makeApp, secretA, secretB, type TestApp } from '../helpers/app.js';
+import { cookieHeader, makeApp, secretA, secretB, type TestApp } from '../support/app.js';
 import {
   check,
   expectSafe,
@@ -18,7 +18,7 @@ import {
   serve,
   type Served,
   TIMEOUT,
-} from './support.js';
+} from '../support/fuzz.js';
 
 const ringA = new Keyring([Buffer.from(secretA)]);
 const ringB = new Keyring([Buffer.from(secretB)]);

@@ -9,7 +9,7 @@ import {
   Portcullis,
   RequireScopes,
 } from '../../lib/index.js';
-import { MemoryLogger, secretA } from '../helpers/app.js';
+import { MemoryLogger, secretA } from '../support/app.js';
 
 async function app() {
   const users = new MemoryUserStore<{ id: string; email: string }>();

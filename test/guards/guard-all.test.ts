@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import Koa from 'koa';
 import request from 'supertest';
 import { MemoryUserStore, Portcullis } from '../../lib/index.js';
-import { secretA } from '../helpers/app.js';
+import { secretA } from '../support/app.js';
 
 describe('auth.guard({ skip })', () => {
   const users = new MemoryUserStore<{ id: string; email: string }>();

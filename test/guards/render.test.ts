@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import request from 'supertest';
 import type { Store } from '../../lib/index.js';
 import { MemoryStore } from '../../lib/index.js';
-import { makeApp } from '../helpers/app.js';
+import { makeApp } from '../support/app.js';
 
 class LeakyStore extends MemoryStore implements Store {
   broken = false;

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import request from 'supertest';
-import { makeApp } from '../helpers/app.js';
+import { makeApp } from '../support/app.js';
 
 /** Posts a body to POST /auth/logout (which reads it) as a signed-in, same-origin browser would. */
 async function logout(body: string, type: string) {

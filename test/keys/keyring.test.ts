@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { Keyring } from '../../lib/keys/keyring.js';
-import { secretA, secretB } from '../helpers/app.js';
+import { secretA, secretB } from '../support/app.js';
 
 describe('Keyring', () => {
   const ring = new Keyring([Buffer.from(secretA), Buffer.from(secretB)]);

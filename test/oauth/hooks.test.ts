@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import type { OAuthLoginArgs } from '../../lib/index.js';
-import type { OAuthUser } from './support/app.js';
-import { Browser } from './support/browser.js';
-import { expectFailed, ISSUER, type Rig, rig } from '../security/oauth-support.js';
+import type { OAuthUser } from '../support/oauth-app.js';
+import { Browser } from '../support/browser.js';
+import { expectFailed, ISSUER, type Rig, rig } from '../support/oauth-rig.js';
 
 describe('onOAuthLogin and ctx.auth.oauth.loginUrl()', function () {
   this.timeout(20000);

@@ -3,9 +3,9 @@ import Koa from 'koa';
 import request from 'supertest';
 import { MemoryUserStore, Portcullis } from '../../lib/index.js';
 import { OIDC } from '../../lib/providers.js';
-import { MemoryLogger, secretA } from '../helpers/app.js';
-import { Browser } from './support/browser.js';
-import { type Rig, rig } from '../security/oauth-support.js';
+import { MemoryLogger, secretA } from '../support/app.js';
+import { Browser } from '../support/browser.js';
+import { type Rig, rig } from '../support/oauth-rig.js';
 
 describe('the sign-in page at loginPath', () => {
   let r: Rig;

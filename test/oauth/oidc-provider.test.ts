@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import { OIDC, OIDCProvider, type OIDCProviderOptions } from '../../lib/providers.js';
-import { type OAuthApp, startApp } from './support/app.js';
-import { Browser } from './support/browser.js';
-import { IDP_CLIENT, type Idp, startIdp } from './support/idp.js';
+import { type OAuthApp, startApp } from '../support/oauth-app.js';
+import { Browser } from '../support/browser.js';
+import { IDP_CLIENT, type Idp, startIdp } from '../support/oauth-server.js';
 
 /** Sign in through the app's login route, the IdP and back; returns the last step. */
 export async function signIn(app: OAuthApp, browser: Browser, name: string, query = '') {

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { MemoryUserStore, Portcullis } from '../../lib/index.js';
 import { Bitbucket, Facebook, GitHub, LinkedIn, OAuth2, OIDC } from '../../lib/providers.js';
-import { MemoryLogger, secretA } from '../helpers/app.js';
+import { MemoryLogger, secretA } from '../support/app.js';
 
 const endpoints = {
   authorizationEndpoint: 'https://id.example.com/authorize',

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { MemoryUserStore, Portcullis, type PortcullisOptions } from '../../lib/index.js';
-import type { TestUser } from '../helpers/app.js';
-import { secretA, secretB } from '../helpers/app.js';
+import type { TestUser } from '../support/app.js';
+import { secretA, secretB } from '../support/app.js';
 
 function make(opts: Partial<PortcullisOptions<TestUser>>): Portcullis<TestUser> {
   return new Portcullis<TestUser>({ users: new MemoryUserStore<TestUser>(), ...opts });

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { BrowserContext, Page } from 'playwright-core';
-import { chromium, virtualAuthenticator } from '../browser/chromium.js';
-import { type PasskeyApp, startPasskeyApp } from './support/app.js';
+import { chromium, virtualAuthenticator } from '../support/chromium.js';
+import { type PasskeyApp, startPasskeyApp } from '../support/passkey-app.js';
 
 describe('passkeys in a real browser (Chromium, DevTools virtual authenticator)', function () {
   this.timeout(60_000);

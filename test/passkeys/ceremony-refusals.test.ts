@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
-import type { Step } from '../oauth/support/browser.js';
-import { type PasskeyApp, client, codeOf, startPasskeyApp } from './support/app.js';
-import { SoftAuthenticator, type Twist } from './support/authenticator.js';
+import type { Step } from '../support/browser.js';
+import { type PasskeyApp, client, codeOf, startPasskeyApp } from '../support/passkey-app.js';
+import { SoftAuthenticator, type Twist } from '../support/authenticator.js';
 
 const SESSION_COOKIE = /^portcullis(\.\d+)?=[^;]/;
 

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { passkeyOptions } from '../../lib/passkeys/options.js';
-import { client, codeOf, startPasskeyApp } from './support/app.js';
-import { SoftAuthenticator } from './support/authenticator.js';
+import { client, codeOf, startPasskeyApp } from '../support/passkey-app.js';
+import { SoftAuthenticator } from '../support/authenticator.js';
 
 describe('passkeyOptions()', () => {
   it('defaults from baseUrl: RP ID its hostname, origins its origin, name its host, UV required, 5 minutes', () => {

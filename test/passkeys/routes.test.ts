@@ -1,9 +1,9 @@
 import { expect } from 'chai';
 import { MemoryUserStore, Portcullis } from '../../lib/index.js';
-import { secretA } from '../helpers/app.js';
-import { Browser } from '../oauth/support/browser.js';
-import { type PasskeyApp, client, codeOf, startPasskeyApp } from './support/app.js';
-import { SoftAuthenticator } from './support/authenticator.js';
+import { secretA } from '../support/app.js';
+import { Browser } from '../support/browser.js';
+import { type PasskeyApp, client, codeOf, startPasskeyApp } from '../support/passkey-app.js';
+import { SoftAuthenticator } from '../support/authenticator.js';
 
 describe('passkey routes (/auth/passkeys/*)', function () {
   let app: PasskeyApp;
@@ -253,7 +253,7 @@ describe('passkeys and the UserStore', () => {
     const koa = new Koa();
     koa.use(auth.middleware());
     koa.use(auth.routes());
-    const { listen } = await import('../oauth/support/server.js');
+    const { listen } = await import('../support/server.js');
     const running = await listen(koa);
     try {
       const res = await fetch(`${running.url}/auth/passkeys/client.js`);

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import request from 'supertest';
 import { MemoryUserStore, Portcullis, type RateLimitOptions } from '../../lib/index.js';
-import { makeApp, secretA, type TestUser } from '../helpers/app.js';
+import { makeApp, secretA, type TestUser } from '../support/app.js';
 
 /** An app behind a proxy whose guest sign-ins (POST /auth/anonymous) allow 3 per client IP. */
 async function guestApp(extra: RateLimitOptions = {}) {

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import request from 'supertest';
-import { makeApp } from '../helpers/app.js';
+import { makeApp } from '../support/app.js';
 
 describe('auth.routes()', () => {
   it('mounts under the prefix option', async () => {

@@ -2,7 +2,7 @@
 import { createHmac } from 'node:crypto';
 import { expect } from 'chai';
 import request from 'supertest';
-import { type TestApp, makeApp, secretA } from '../helpers/app.js';
+import { type TestApp, makeApp, secretA } from '../support/app.js';
 import {
   accessClaims,
   accessHeader,

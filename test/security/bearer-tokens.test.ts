@@ -7,7 +7,7 @@ import { SignJWT, UnsecuredJWT } from 'jose';
 import request from 'supertest';
 import type { KeyPurpose } from '../../lib/keys/keyring.js';
 import { seal } from '../../lib/session/seal.js';
-import { type TestApp, makeApp, secretA, secretB } from '../helpers/app.js';
+import { type TestApp, makeApp, secretA, secretB } from '../support/app.js';
 import {
   ISSUER,
   accessClaims,

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
 import request from 'supertest';
 import { MemoryUserStore, Portcullis } from '../../lib/index.js';
-import { type TestApp, makeApp, secretA, secretB, signIn } from '../helpers/app.js';
+import { type TestApp, makeApp, secretA, secretB, signIn } from '../support/app.js';
 import {
   JSON_ACCEPT,
   type Res,

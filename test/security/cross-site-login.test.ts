@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { Browser } from '../oauth/support/browser.js';
-import { ISSUER, type Rig, rig } from './oauth-support.js';
+import { Browser } from '../support/browser.js';
+import { ISSUER, type Rig, rig } from '../support/oauth-rig.js';
 
 /**
  * ASVS 5.0 V7.6.2: a provider that remembers the user's consent signs them in without a click.

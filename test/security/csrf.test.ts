@@ -1,7 +1,7 @@
 // SECURITY-CASES.md 19: cookie-authenticated writes from another origin, or without proof.
 import { expect } from 'chai';
 import request from 'supertest';
-import { type TestApp, makeApp, signIn } from '../helpers/app.js';
+import { type TestApp, makeApp, signIn } from '../support/app.js';
 import { JSON_ACCEPT, type Res, codeOf, expectError } from './support.js';
 
 const ORIGIN = 'http://app.test';

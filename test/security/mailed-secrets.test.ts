@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { Browser } from '../oauth/support/browser.js';
-import { type FaultApp, post, startFaultApp, whoami } from '../faults/support.js';
+import { Browser } from '../support/browser.js';
+import { type FaultApp, post, startFaultApp, whoami } from '../support/faults.js';
 
 /**
  * Issue 15, items 2 and 4: mailed secrets die with the credentials (a reset link after a newer

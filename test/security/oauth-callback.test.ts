@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { Browser } from '../oauth/support/browser.js';
-import { clearsFlowCookie, expectFailed, ISSUER, type Rig, rig } from './oauth-support.js';
+import { Browser } from '../support/browser.js';
+import { clearsFlowCookie, expectFailed, ISSUER, type Rig, rig } from '../support/oauth-rig.js';
 
 describe('OAuth callback attacks', function () {
   this.timeout(20000);

@@ -1,6 +1,13 @@
 import { expect } from 'chai';
-import { Browser } from '../oauth/support/browser.js';
-import { expectFailed, foreignSigned, ISSUER, CLIENT_ID, type Rig, rig } from './oauth-support.js';
+import { Browser } from '../support/browser.js';
+import {
+  expectFailed,
+  foreignSigned,
+  ISSUER,
+  CLIENT_ID,
+  type Rig,
+  rig,
+} from '../support/oauth-rig.js';
 
 describe('OAuth tokens, ID tokens and accounts', function () {
   this.timeout(20000);

@@ -14,7 +14,7 @@
  * sign-out follow.
  */
 import { expect } from 'chai';
-import { Browser, type Step } from '../oauth/support/browser.js';
+import { Browser, type Step } from '../support/browser.js';
 import {
   CLIENT_SECRET,
   type Endpoint,
@@ -23,7 +23,7 @@ import {
   ISSUER,
   type Rig,
   rig,
-} from './oauth-support.js';
+} from '../support/oauth-rig.js';
 
 /** The provider timeout configured for these tests (ms). */
 const TIMEOUT = 300;

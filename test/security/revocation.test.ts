@@ -4,7 +4,7 @@ import { expect } from 'chai';
 import { decodeProtectedHeader } from 'jose';
 import request from 'supertest';
 import { type IssuedTokens, Portcullis } from '../../lib/index.js';
-import { type TestApp, type TestUser, makeApp, secretA, secretB, signIn } from '../helpers/app.js';
+import { type TestApp, type TestUser, makeApp, secretA, secretB, signIn } from '../support/app.js';
 import {
   JSON_ACCEPT,
   type Res,

@@ -2,7 +2,7 @@
 import { expect } from 'chai';
 import type { Context, Next } from 'koa';
 import request from 'supertest';
-import { type TestApp, makeApp, signIn } from '../helpers/app.js';
+import { type TestApp, makeApp, signIn } from '../support/app.js';
 import { JSON_ACCEPT, type Res, SAME_ORIGIN, codeOf, expectError } from './support.js';
 
 function send(t: TestApp, method: 'get' | 'head' | 'options' | 'post', path: string): Promise<Res> {

@@ -4,7 +4,7 @@ import request from 'supertest';
 import { Portcullis } from '../../lib/index.js';
 import type { Keyring } from '../../lib/keys/keyring.js';
 import { seal, unseal } from '../../lib/session/seal.js';
-import { type TestApp, makeApp, secretA, secretB, signIn } from '../helpers/app.js';
+import { type TestApp, makeApp, secretA, secretB, signIn } from '../support/app.js';
 import {
   JSON_ACCEPT,
   type Res,

@@ -6,7 +6,7 @@ import { expect } from 'chai';
 import { Keyring, type KeyPurpose } from '../../lib/keys/keyring.js';
 import { seal } from '../../lib/session/seal.js';
 import request from 'supertest';
-import type { TestApp, TestUser } from '../helpers/app.js';
+import type { TestApp, TestUser } from '../support/app.js';
 
 /** What the assertions need of a supertest response. */
 export interface Res {

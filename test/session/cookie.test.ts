@@ -5,7 +5,7 @@ import request from 'supertest';
 import { Keyring } from '../../lib/keys/keyring.js';
 import { MemoryUserStore, Portcullis } from '../../lib/index.js';
 import { seal, unseal } from '../../lib/session/seal.js';
-import { MemoryLogger, cookieHeader, makeApp, secretA, secretB } from '../helpers/app.js';
+import { MemoryLogger, cookieHeader, makeApp, secretA, secretB } from '../support/app.js';
 
 function setCookies(res: request.Response): string[] {
   const raw = res.headers['set-cookie'] as unknown;

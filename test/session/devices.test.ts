@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import request from 'supertest';
-import { cookieHeader, makeApp, type TestApp } from '../helpers/app.js';
+import { cookieHeader, makeApp, type TestApp } from '../support/app.js';
 
 describe('ctx.auth.sessions and /auth/sessions (where a user is signed in)', () => {
   let t: TestApp;

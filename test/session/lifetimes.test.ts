@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import request from 'supertest';
 import { Keyring } from '../../lib/keys/keyring.js';
 import { seal } from '../../lib/session/seal.js';
-import { type TestApp, makeApp, secretA } from '../helpers/app.js';
+import { type TestApp, makeApp, secretA } from '../support/app.js';
 
 const ring = new Keyring([Buffer.from(secretA)]);
 const DAY = 86_400_000;

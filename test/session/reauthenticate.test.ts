@@ -1,10 +1,10 @@
 import { expect } from 'chai';
-import { type FaultApp, post, startFaultApp, whoami } from '../faults/support.js';
-import { Browser, type Step } from '../oauth/support/browser.js';
-import { client, startPasskeyApp } from '../passkeys/support/app.js';
-import { SoftAuthenticator } from '../passkeys/support/authenticator.js';
-import { type Rig, rig } from '../security/oauth-support.js';
-import { sleep } from '../tokens/support.js';
+import { type FaultApp, post, startFaultApp, whoami } from '../support/faults.js';
+import { Browser, type Step } from '../support/browser.js';
+import { client, startPasskeyApp } from '../support/passkey-app.js';
+import { SoftAuthenticator } from '../support/authenticator.js';
+import { type Rig, rig } from '../support/oauth-rig.js';
+import { sleep } from '../support/tokens.js';
 
 /**
  * ASVS 5.0 V7.5.1 / V7.5.2: past `session.reauthenticateAfter` from its sign-in, a session may

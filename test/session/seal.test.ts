@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { Keyring } from '../../lib/keys/keyring.js';
 import { seal, unseal } from '../../lib/session/seal.js';
-import { secretA, secretB } from '../helpers/app.js';
+import { secretA, secretB } from '../support/app.js';
 
 const ringA = new Keyring([Buffer.from(secretA)]);
 const ringBA = new Keyring([Buffer.from(secretB), Buffer.from(secretA)]);

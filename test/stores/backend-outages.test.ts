@@ -18,7 +18,7 @@ import {
   type Store,
   type UserStore,
 } from '../../lib/index.js';
-import { MemoryLogger, secretA } from '../helpers/app.js';
+import { MemoryLogger, secretA } from '../support/app.js';
 import { POSTGRES_URL, needService } from '../support/services.js';
 import { TcpProxy } from '../support/proxy.js';
 

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import request from 'supertest';
 import { MemoryStore, type Store } from '../../lib/index.js';
-import { makeApp } from '../helpers/app.js';
+import { makeApp } from '../support/app.js';
 
 /** A Store in front of a MemoryStore that can be switched to hang or to fail. */
 class FaultyStore implements Store {

@@ -9,8 +9,8 @@ import {
   type PortcullisOptions,
   type Store,
 } from '../../lib/index.js';
-import { MemoryLogger, secretA } from '../helpers/app.js';
-import { sleep } from '../tokens/support.js';
+import { MemoryLogger, secretA } from '../support/app.js';
+import { sleep } from '../support/tokens.js';
 
 interface User {
   id: string;

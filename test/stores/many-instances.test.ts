@@ -6,8 +6,8 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { PostgresUserStore } from '../../lib/index.js';
-import { Browser } from '../oauth/support/browser.js';
-import { type Inbox, startInbox } from '../email/support/smtp.js';
+import { Browser } from '../support/browser.js';
+import { type Inbox, startInbox } from '../support/smtp.js';
 import { POSTGRES_URL, REDIS_URL, needService } from '../support/services.js';
 
 /**

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import Koa from 'koa';
 import request from 'supertest';
 import { MemoryStore, MemoryUserStore, Portcullis, type Store } from '../../lib/index.js';
-import { MemoryLogger, secretA } from '../helpers/app.js';
+import { MemoryLogger, secretA } from '../support/app.js';
 
 /** A remote-looking store (no `local` flag) in front of a MemoryStore, that can be broken. */
 class RemoteStore implements Store {

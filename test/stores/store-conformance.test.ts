@@ -11,7 +11,7 @@ import {
   type Store,
 } from '../../lib/index.js';
 import { REDIS_URL, needService } from '../support/services.js';
-import { MemoryLogger, secretA } from '../helpers/app.js';
+import { MemoryLogger, secretA } from '../support/app.js';
 import { allBackends, type Backend } from './backends.js';
 
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));

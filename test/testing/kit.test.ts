@@ -14,7 +14,7 @@ import {
   RequireScopes,
   TokenRequired,
 } from '../../lib/index.js';
-import { MemoryLogger, secretA, type TestUser } from '../helpers/app.js';
+import { MemoryLogger, secretA, type TestUser } from '../support/app.js';
 
 const calls: string[] = [];
 

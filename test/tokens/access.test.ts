@@ -3,8 +3,16 @@ import { decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
 import request from 'supertest';
 import { AuthError, Portcullis, MemoryUserStore } from '../../lib/index.js';
 import { Keyring } from '../../lib/keys/keyring.js';
-import { makeApp, secretA, secretB } from '../helpers/app.js';
-import { accessKey, bearer, codeOf, issueVia, nowSec, signAccess, sleep } from './support.js';
+import { makeApp, secretA, secretB } from '../support/app.js';
+import {
+  accessKey,
+  bearer,
+  codeOf,
+  issueVia,
+  nowSec,
+  signAccess,
+  sleep,
+} from '../support/tokens.js';
 
 async function rejection(promise: Promise<unknown>): Promise<AuthError> {
   try {

@@ -2,9 +2,9 @@ import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
 import request from 'supertest';
 import { type IssuedTokens, MemoryStore, RedisStore, type Store } from '../../lib/index.js';
-import { type TestApp, makeApp } from '../helpers/app.js';
+import { type TestApp, makeApp } from '../support/app.js';
 import { REDIS_URL, needService } from '../support/services.js';
-import { bearer, codeOf, signAccess } from './support.js';
+import { bearer, codeOf, signAccess } from '../support/tokens.js';
 
 function rotate(t: TestApp, refreshToken: string) {
   return request(t.app.callback())

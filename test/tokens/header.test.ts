@@ -2,8 +2,8 @@ import { expect } from 'chai';
 import type { Context } from 'koa';
 import request from 'supertest';
 import { AuthError } from '../../lib/index.js';
-import { type TestApp, makeApp } from '../helpers/app.js';
-import { bearer, codeOf, issueVia, nowSec, rawRequest, signAccess } from './support.js';
+import { type TestApp, makeApp } from '../support/app.js';
+import { bearer, codeOf, issueVia, nowSec, rawRequest, signAccess } from '../support/tokens.js';
 
 const INVALID_TOKEN = /^Bearer error="invalid_token"(, error_description="[^"\\]*")?$/;
 

@@ -5,7 +5,7 @@ import { AuthError } from '../../lib/index.js';
 import { Keyring } from '../../lib/keys/keyring.js';
 import { signAccessToken } from '../../lib/tokens/access.js';
 import { Hs256Verifier } from '../../lib/tokens/hs256.js';
-import { secretA, secretB } from '../helpers/app.js';
+import { secretA, secretB } from '../support/app.js';
 
 const ring = new Keyring([Buffer.from(secretA)]);
 const { kid, key } = ring.current('access');

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { decodeJwt } from 'jose';
 import request from 'supertest';
-import { makeApp } from '../helpers/app.js';
+import { makeApp } from '../support/app.js';
 
 describe('issue(user, { expiresIn })', () => {
   it('keeps the asked access-token lifetime for every rotation of the family', async () => {

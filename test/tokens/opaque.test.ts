@@ -11,8 +11,8 @@ import {
   Post,
   TokenRequired,
 } from '../../lib/index.js';
-import { type TestApp, type TestUser, makeApp, secretA } from '../helpers/app.js';
-import { bearer, codeOf, issueVia, signAccess } from './support.js';
+import { type TestApp, type TestUser, makeApp, secretA } from '../support/app.js';
+import { bearer, codeOf, issueVia, signAccess } from '../support/tokens.js';
 
 interface LoaderCall {
   token: string;

@@ -9,8 +9,8 @@ import {
   Post,
   TokenRequired,
 } from '../../lib/index.js';
-import { type TestApp, type TestUser, makeApp } from '../helpers/app.js';
-import { bearer, codeOf, issueVia, signAccess, sleep } from './support.js';
+import { type TestApp, type TestUser, makeApp } from '../support/app.js';
+import { bearer, codeOf, issueVia, signAccess, sleep } from '../support/tokens.js';
 
 const ROTATE_ROUTES = ['/auth/token/refresh', '/api/refresh'] as const;
 

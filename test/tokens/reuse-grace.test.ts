@@ -2,8 +2,8 @@ import { expect } from 'chai';
 import request from 'supertest';
 import { type IssuedTokens, MemoryStore } from '../../lib/index.js';
 import { resolveOptions } from '../../lib/options.js';
-import { type TestApp, makeApp } from '../helpers/app.js';
-import { bearer, codeOf, sleep } from './support.js';
+import { type TestApp, makeApp } from '../support/app.js';
+import { bearer, codeOf, sleep } from '../support/tokens.js';
 
 const ROTATE_ROUTES = ['/auth/token/refresh', '/api/refresh'] as const;
 

@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import request from 'supertest';
 import type { IssuedTokens, Store } from '../../lib/index.js';
-import { type TestApp, type TestUser, makeApp } from '../helpers/app.js';
-import { bearer, codeOf, issueVia } from './support.js';
+import { type TestApp, type TestUser, makeApp } from '../support/app.js';
+import { bearer, codeOf, issueVia } from '../support/tokens.js';
 
 const ORIGIN = 'http://app.test';
 const DAY = 86_400_000;

@@ -13,7 +13,7 @@ import {
   type OptionalAuthContext,
   Portcullis,
 } from '../../lib/index.js';
-import { secretA } from '../helpers/app.js';
+import { secretA } from '../support/app.js';
 
 interface User {
   id: string;

@@ -15,7 +15,7 @@ import {
   Roles,
   TokenRequired,
 } from '../../lib/index.js';
-import { secretA } from '../helpers/app.js';
+import { secretA } from '../support/app.js';
 
 interface User {
   id: string;

@@ -4,7 +4,7 @@ import { Keyring } from '../../../lib/keys/keyring.js';
 import { FlowCookies } from '../../../lib/oauth/flow.js';
 import { Apple } from '../../../lib/oauth/providers/apple.js';
 import type { Profile } from '../../../lib/providers.js';
-import { Browser } from '../support/browser.js';
+import { Browser } from '../../support/browser.js';
 import { ISSUER, SIGNER, useApple } from './apple.js';
 
 describe('Apple provider', () => {

@@ -3,8 +3,8 @@ import type { ProviderCase } from './conformance.js';
 import { exportPKCS8, generateKeyPair, jwtVerify, type CryptoKey } from 'jose';
 import { Apple } from '../../../lib/oauth/providers/apple.js';
 import type { Profile } from '../../../lib/providers.js';
-import { type OAuthApp, startApp } from '../support/app.js';
-import { type Fake, startFake } from '../support/fake.js';
+import { type OAuthApp, startApp } from '../../support/oauth-app.js';
+import { type Fake, startFake } from '../../support/oauth-fake.js';
 
 export const ISSUER = 'https://appleid.apple.com';
 export const SIGNER = { clientId: 'com.example.web', teamId: 'TEAM123456', keyId: 'KEY1234567' };

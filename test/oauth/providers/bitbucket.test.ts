@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { Browser } from '../support/browser.js';
-import { type Recorded } from '../support/fake.js';
+import { Browser } from '../../support/browser.js';
+import { type Recorded } from '../../support/oauth-fake.js';
 import { CLIENT, EMAILS, email, useBitbucket } from './bitbucket.js';
 
 describe('Bitbucket provider', () => {

@@ -1,8 +1,8 @@
 import type { ProviderCase } from './conformance.js';
 import { Bitbucket } from '../../../lib/oauth/providers/bitbucket.js';
 import type { Profile, ProviderTokens } from '../../../lib/providers.js';
-import { type OAuthApp, startApp } from '../support/app.js';
-import { type Fake, startFake } from '../support/fake.js';
+import { type OAuthApp, startApp } from '../../support/oauth-app.js';
+import { type Fake, startFake } from '../../support/oauth-fake.js';
 
 export const CLIENT = { clientId: 'bb-key', clientSecret: 'bb-secret-0123456789' };
 export const EMAILS = 'https://api.bitbucket.org/2.0/user/emails';

@@ -6,9 +6,9 @@
  * `<provider>.test.ts`, on the same fake.
  */
 import { expect } from 'chai';
-import type { OAuthApp } from '../support/app.js';
-import { Browser, type Step } from '../support/browser.js';
-import type { Fake, Recorded } from '../support/fake.js';
+import type { OAuthApp } from '../../support/oauth-app.js';
+import { Browser, type Step } from '../../support/browser.js';
+import type { Fake, Recorded } from '../../support/oauth-fake.js';
 
 /** A provider's fake servers and an app signing in through them. */
 export interface ProviderRig {

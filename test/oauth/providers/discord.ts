@@ -2,8 +2,8 @@ import { expect } from 'chai';
 import type { ProviderCase } from './conformance.js';
 import { Discord } from '../../../lib/oauth/providers/discord.js';
 import type { Profile } from '../../../lib/providers.js';
-import { type OAuthApp, startApp } from '../support/app.js';
-import { type Fake, type Recorded, startFake } from '../support/fake.js';
+import { type OAuthApp, startApp } from '../../support/oauth-app.js';
+import { type Fake, type Recorded, startFake } from '../../support/oauth-fake.js';
 
 export const CLIENT = {
   clientId: '1100000000000000001',

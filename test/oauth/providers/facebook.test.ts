@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { Facebook } from '../../../lib/oauth/providers/facebook.js';
-import { Browser } from '../support/browser.js';
+import { Browser } from '../../support/browser.js';
 import { CLIENT, AUTHORIZE, useFacebook } from './facebook.js';
 
 describe('Facebook provider', () => {

@@ -2,8 +2,8 @@ import { expect } from 'chai';
 import type { ProviderCase } from './conformance.js';
 import type { Profile } from '../../../lib/oauth/types.js';
 import { Facebook } from '../../../lib/oauth/providers/facebook.js';
-import { type OAuthApp, startApp } from '../support/app.js';
-import { type Fake, startFake } from '../support/fake.js';
+import { type OAuthApp, startApp } from '../../support/oauth-app.js';
+import { type Fake, startFake } from '../../support/oauth-fake.js';
 
 export const CLIENT = { clientId: 'fb-app-1234', clientSecret: 'fb-secret-0123456789' };
 export const AUTHORIZE = 'https://www.facebook.com/v24.0/dialog/oauth';

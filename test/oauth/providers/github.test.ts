@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { Browser } from '../support/browser.js';
+import { Browser } from '../../support/browser.js';
 import { useGitHub } from './github.js';
 
 describe('GitHub provider', () => {

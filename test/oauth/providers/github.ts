@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import type { ProviderCase } from './conformance.js';
 import { GitHub } from '../../../lib/oauth/providers/github.js';
-import { type OAuthApp, startApp } from '../support/app.js';
-import { type Fake, startFake } from '../support/fake.js';
+import { type OAuthApp, startApp } from '../../support/oauth-app.js';
+import { type Fake, startFake } from '../../support/oauth-fake.js';
 
 export const CLIENT = { clientId: 'gh-client', clientSecret: 'gh-secret-0123456789' };
 

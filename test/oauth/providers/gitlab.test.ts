@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { Browser } from '../support/browser.js';
-import { expectSignInFailed } from '../support/expect.js';
+import { Browser } from '../../support/browser.js';
+import { expectSignInFailed } from '../../support/oauth-expect.js';
 import { CLIENT, CORP, useGitLab } from './gitlab.js';
 
 describe('GitLab provider', () => {

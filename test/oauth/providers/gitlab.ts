@@ -2,8 +2,8 @@ import { expect } from 'chai';
 import type { ProviderCase } from './conformance.js';
 import { GitLab } from '../../../lib/oauth/providers/gitlab.js';
 import type { Profile } from '../../../lib/providers.js';
-import { type OAuthApp, startApp } from '../support/app.js';
-import { type Fake, startFake } from '../support/fake.js';
+import { type OAuthApp, startApp } from '../../support/oauth-app.js';
+import { type Fake, startFake } from '../../support/oauth-fake.js';
 
 export const CLIENT = { clientId: 'gl-app-id', clientSecret: 'gl-secret-0123456789' };
 export const CORP = { clientId: 'corp-app-id', clientSecret: 'corp-secret-0123456789' };

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { Browser } from '../support/browser.js';
+import { Browser } from '../../support/browser.js';
 import { CLIENT, useGoogle } from './google.js';
 
 describe('Google provider', () => {

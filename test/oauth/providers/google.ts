@@ -2,8 +2,8 @@ import { expect } from 'chai';
 import type { ProviderCase } from './conformance.js';
 import { Google } from '../../../lib/oauth/providers/google.js';
 import type { Profile } from '../../../lib/providers.js';
-import { type OAuthApp, startApp } from '../support/app.js';
-import { type Fake, startFake } from '../support/fake.js';
+import { type OAuthApp, startApp } from '../../support/oauth-app.js';
+import { type Fake, startFake } from '../../support/oauth-fake.js';
 
 export const CLIENT = {
   clientId: 'g-client.apps.googleusercontent.com',

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { Browser } from '../support/browser.js';
+import { Browser } from '../../support/browser.js';
 import { PUBLIC, CONFIDENTIAL, useHuggingFace } from './huggingface.js';
 
 describe('HuggingFace provider', () => {

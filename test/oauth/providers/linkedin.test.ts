@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import { LinkedIn } from '../../../lib/oauth/providers/linkedin.js';
-import { startApp } from '../support/app.js';
-import { Browser } from '../support/browser.js';
-import { startFake } from '../support/fake.js';
+import { startApp } from '../../support/oauth-app.js';
+import { Browser } from '../../support/browser.js';
+import { startFake } from '../../support/oauth-fake.js';
 import { CLIENT, discovery, useLinkedIn } from './linkedin.js';
 
 describe('LinkedIn provider', () => {

@@ -1,8 +1,8 @@
 import type { ProviderCase } from './conformance.js';
 import type { Profile } from '../../../lib/providers.js';
 import { LinkedIn } from '../../../lib/oauth/providers/linkedin.js';
-import { type OAuthApp, startApp } from '../support/app.js';
-import { type Fake, startFake } from '../support/fake.js';
+import { type OAuthApp, startApp } from '../../support/oauth-app.js';
+import { type Fake, startFake } from '../../support/oauth-fake.js';
 
 export const ISSUER = 'https://www.linkedin.com/oauth';
 export const CLIENT = { clientId: '86li3axmodxxxx', clientSecret: 'li-secret-0123456789' };

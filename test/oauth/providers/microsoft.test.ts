@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { Microsoft } from '../../../lib/oauth/providers/microsoft.js';
-import { Browser } from '../support/browser.js';
+import { Browser } from '../../support/browser.js';
 import { CLIENT, LOGIN, CONTOSO, FABRIKAM, iss, useMicrosoft } from './microsoft.js';
 
 describe('Microsoft provider', () => {

@@ -1,8 +1,8 @@
 import type { ProviderCase } from './conformance.js';
 import { Microsoft } from '../../../lib/oauth/providers/microsoft.js';
 import type { Profile } from '../../../lib/providers.js';
-import { type OAuthApp, startApp } from '../support/app.js';
-import { type Fake, startFake } from '../support/fake.js';
+import { type OAuthApp, startApp } from '../../support/oauth-app.js';
+import { type Fake, startFake } from '../../support/oauth-fake.js';
 
 export const CLIENT = {
   clientId: '6731de76-14a6-49ae-97bc-6eba6914391e',

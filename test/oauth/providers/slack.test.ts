@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { Slack } from '../../../lib/oauth/providers/slack.js';
-import { Browser, type Step } from '../support/browser.js';
-import { expectSignInFailed } from '../support/expect.js';
+import { Browser, type Step } from '../../support/browser.js';
+import { expectSignInFailed } from '../../support/oauth-expect.js';
 import { CLIENT, useSlack } from './slack.js';
 
 describe('Slack provider', () => {

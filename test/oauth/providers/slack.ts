@@ -2,8 +2,8 @@ import { expect } from 'chai';
 import type { ProviderCase } from './conformance.js';
 import type { Profile } from '../../../lib/providers.js';
 import { Slack } from '../../../lib/oauth/providers/slack.js';
-import { type OAuthApp, startApp } from '../support/app.js';
-import { type Fake, startFake } from '../support/fake.js';
+import { type OAuthApp, startApp } from '../../support/oauth-app.js';
+import { type Fake, startFake } from '../../support/oauth-fake.js';
 
 export const ISSUER = 'https://slack.com';
 export const CLIENT = {

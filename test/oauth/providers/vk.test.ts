@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import { VK } from '../../../lib/oauth/providers/vk.js';
-import { Browser } from '../support/browser.js';
-import { expectSignInFailed } from '../support/expect.js';
-import { type Recorded } from '../support/fake.js';
+import { Browser } from '../../support/browser.js';
+import { expectSignInFailed } from '../../support/oauth-expect.js';
+import { type Recorded } from '../../support/oauth-fake.js';
 import { CLIENT_ID, DEVICE, useVK } from './vk.js';
 
 describe('VK provider', () => {

@@ -1,8 +1,8 @@
 import type { ProviderCase } from './conformance.js';
 import type { Profile, ProviderTokens } from '../../../lib/oauth/types.js';
 import { VK } from '../../../lib/oauth/providers/vk.js';
-import { type OAuthApp, startApp } from '../support/app.js';
-import { type Fake, startFake } from '../support/fake.js';
+import { type OAuthApp, startApp } from '../../support/oauth-app.js';
+import { type Fake, startFake } from '../../support/oauth-fake.js';
 
 export const CLIENT_ID = '51234567';
 export const DEVICE = 'dev-7f3a9c2e-1b4d';

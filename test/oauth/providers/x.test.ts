@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import { Twitter } from '../../../lib/oauth/providers/x.js';
-import { Browser } from '../support/browser.js';
-import { expectSignInFailed } from '../support/expect.js';
-import { type Recorded } from '../support/fake.js';
+import { Browser } from '../../support/browser.js';
+import { expectSignInFailed } from '../../support/oauth-expect.js';
+import { type Recorded } from '../../support/oauth-fake.js';
 import { CLIENT, PUBLIC_ID, useX } from './x.js';
 
 describe('X provider', () => {

@@ -2,8 +2,8 @@ import { expect } from 'chai';
 import type { ProviderCase } from './conformance.js';
 import type { Profile } from '../../../lib/oauth/types.js';
 import { Twitter, X } from '../../../lib/oauth/providers/x.js';
-import { type OAuthApp, startApp } from '../support/app.js';
-import { type Fake, type Recorded, startFake } from '../support/fake.js';
+import { type OAuthApp, startApp } from '../../support/oauth-app.js';
+import { type Fake, type Recorded, startFake } from '../../support/oauth-fake.js';
 
 export const CLIENT = { clientId: 'x-client', clientSecret: 'x-secret-0123456789' };
 export const PUBLIC_ID = 'x-public-client';

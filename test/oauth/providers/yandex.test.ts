@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { Yandex } from '../../../lib/oauth/providers/yandex.js';
-import { Browser } from '../support/browser.js';
-import { type Recorded } from '../support/fake.js';
+import { Browser } from '../../support/browser.js';
+import { type Recorded } from '../../support/oauth-fake.js';
 import { CLIENT, ACCESS, REFRESH, useYandex } from './yandex.js';
 
 describe('Yandex provider', () => {

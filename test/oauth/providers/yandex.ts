@@ -2,8 +2,8 @@ import { expect } from 'chai';
 import type { ProviderCase } from './conformance.js';
 import type { Profile } from '../../../lib/oauth/types.js';
 import { Yandex } from '../../../lib/oauth/providers/yandex.js';
-import { type OAuthApp, startApp } from '../support/app.js';
-import { type Fake, startFake } from '../support/fake.js';
+import { type OAuthApp, startApp } from '../../support/oauth-app.js';
+import { type Fake, startFake } from '../../support/oauth-fake.js';
 
 export const CLIENT = { clientId: 'ya-client', clientSecret: 'ya-secret-0123456789' };
 export const ACCESS = 'y0_AgAAAAB-yandex-access';

@@ -1,9 +1,9 @@
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { type OAuthApp, startApp } from '../support/app.js';
-import { Browser } from '../support/browser.js';
-import { type Fake, startFake } from '../support/fake.js';
+import { type OAuthApp, startApp } from '../../support/oauth-app.js';
+import { Browser } from '../../support/browser.js';
+import { type Fake, startFake } from '../../support/oauth-fake.js';
 import { Gitea } from './gitea.js';
 
 const root = fileURLToPath(new URL('../../../../', import.meta.url));

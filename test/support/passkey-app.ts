@@ -10,10 +10,10 @@ import {
   type PasskeyInfo,
   Portcullis,
   type PortcullisOptions,
-} from '../../../lib/index.js';
-import { MemoryLogger, secretA } from '../../helpers/app.js';
-import { Browser, type Step } from '../../oauth/support/browser.js';
-import { listen } from '../../oauth/support/server.js';
+} from '../../lib/index.js';
+import { MemoryLogger, secretA } from './app.js';
+import { Browser, type Step } from './browser.js';
+import { listen } from './server.js';
 import { SoftAuthenticator, type Twist } from './authenticator.js';
 
 export interface PasskeyUser {

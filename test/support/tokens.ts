@@ -6,7 +6,7 @@ import { type JWTHeaderParameters, SignJWT } from 'jose';
 import request from 'supertest';
 import type { IssuedTokens } from '../../lib/index.js';
 import { Keyring } from '../../lib/keys/keyring.js';
-import { type TestApp, type TestUser, secretA } from '../helpers/app.js';
+import { type TestApp, type TestUser, secretA } from './app.js';
 
 /** The access-token key Portcullis derives from `secretA` (what `makeApp()` uses). */
 export const accessKey = new Keyring([Buffer.from(secretA)]).current('access');

@@ -10,7 +10,7 @@ import Router from '@koa/router';
 import { createHash, randomBytes } from 'node:crypto';
 import { exportJWK, generateKeyPair, SignJWT, type JWTPayload } from 'jose';
 import Koa from 'koa';
-import type { ProviderFetch } from '../../../lib/providers.js';
+import type { ProviderFetch } from '../../lib/providers.js';
 import { listen } from './server.js';
 
 export interface Recorded {

@@ -4,7 +4,7 @@
  */
 import { type ParsedMail, simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
-import { SmtpMailer } from '../../../lib/index.js';
+import { SmtpMailer } from '../../lib/index.js';
 
 export interface Inbox {
   port: number;

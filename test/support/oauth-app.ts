@@ -4,9 +4,9 @@ import {
   MemoryUserStore,
   Portcullis,
   type PortcullisOptions,
-} from '../../../lib/index.js';
-import type { OAuth2Provider } from '../../../lib/providers.js';
-import { MemoryLogger, secretA } from '../../helpers/app.js';
+} from '../../lib/index.js';
+import type { OAuth2Provider } from '../../lib/providers.js';
+import { MemoryLogger, secretA } from './app.js';
 import { listen } from './server.js';
 
 export interface OAuthUser {

@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import type Koa from 'koa';
 import request from 'supertest';
 import { AuthError, type AuthErrorCode, type PasswordHasher } from '../../lib/index.js';
-import { listen, type Running } from '../oauth/support/server.js';
+import { listen, type Running } from './server.js';
 
 /** Runs per property: `FUZZ_RUNS` (default 200, so `npm test` stays fast). */
 export const RUNS = positiveInt(process.env.FUZZ_RUNS, 200);

@@ -10,12 +10,12 @@ import { expect } from 'chai';
 import { generateKeyPair, SignJWT, type JWTPayload } from 'jose';
 import type { ServerResponse } from 'node:http';
 import { OIDC } from '../../lib/providers.js';
-import { type OAuthApp, startApp } from '../oauth/support/app.js';
-import { Browser, type Step } from '../oauth/support/browser.js';
-import { expectSignInFailed } from '../oauth/support/expect.js';
-import { type Fake, type IssuedCode, startFake } from '../oauth/support/fake.js';
+import { type OAuthApp, startApp } from './oauth-app.js';
+import { Browser, type Step } from './browser.js';
+import { expectSignInFailed } from './oauth-expect.js';
+import { type Fake, type IssuedCode, startFake } from './oauth-fake.js';
 import type { PortcullisOptions } from '../../lib/index.js';
-import type { OAuthUser } from '../oauth/support/app.js';
+import type { OAuthUser } from './oauth-app.js';
 
 export const ISSUER = 'https://id.example.test';
 export const CLIENT_ID = 'sec-client';

@@ -16,9 +16,9 @@ import {
   type Store,
   type UserStore,
 } from '../../lib/index.js';
-import { MemoryLogger, secretA } from '../helpers/app.js';
-import { Browser, type Step } from '../oauth/support/browser.js';
-import { listen } from '../oauth/support/server.js';
+import { MemoryLogger, secretA } from './app.js';
+import { Browser, type Step } from './browser.js';
+import { listen } from './server.js';
 
 export type Fault = 'reject' | 'lost' | 'hang';
 export const FAULTS: readonly Fault[] = ['reject', 'lost', 'hang'];
