@@ -20,6 +20,13 @@ export default tseslint.config(
     },
   },
   {
+    files: ['**/*.cjs'],
+    languageOptions: {
+      sourceType: 'commonjs',
+      globals: { module: 'writable', require: 'readonly' },
+    },
+  },
+  {
     files: ['test/**/*.ts', 'demo/**/*.ts', 'bench/**/*.ts', '.ci/**'],
     rules: { 'no-console': 'off' },
   },

@@ -79,7 +79,7 @@ export type {
 } from './stores/types.js';
 export { UniqueViolation, isUniqueViolation } from './stores/types.js';
 export type { PasskeyOptions } from './passkeys/options.js';
-export type { Passkey, PasskeyPatch, PasskeyInfo } from './passkeys/types.js';
+export type { Passkey, PasskeyPatch, PasskeyInfo } from './stores/passkey.js';
 export type { RequestPasskeys } from './passkeys/service.js';
 export type { Duration } from './util/duration.js';
 export { safeReturnTo } from './http/return-to.js';

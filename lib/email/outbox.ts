@@ -1,8 +1,8 @@
 import type { Core } from '../core.js';
-import type { ResolvedOptions } from '../options.js';
 import type { RateLimits } from '../ratelimit/limiter.js';
 import type { BaseUser } from '../stores/types.js';
 import type { Mailer } from './mailer.js';
+import type { EmailSettings } from './options.js';
 import { type MailFailure, type MailJob, MailQueue } from './queue.js';
 import type { TemplateData, Templates } from './templates.js';
 
@@ -13,7 +13,7 @@ import type { TemplateData, Templates } from './templates.js';
  */
 export class Outbox<User extends BaseUser = BaseUser> {
   readonly limits: RateLimits;
-  readonly settings: ResolvedOptions<User>['email'];
+  readonly settings: EmailSettings;
   private readonly queue: MailQueue;
 
   constructor(

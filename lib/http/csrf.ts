@@ -1,7 +1,5 @@
 import type { Context } from 'koa';
 import { forbidden } from '../errors.js';
-import type { ResolvedOptions } from '../options.js';
-import type { BaseUser } from '../stores/types.js';
 
 /**
  * The app's own origin: `baseUrl`'s, or in development the one this request was sent to
@@ -9,6 +7,12 @@ import type { BaseUser } from '../stores/types.js';
  */
 export function appOrigin(ctx: Context, baseOrigin: string | undefined): string {
   return baseOrigin ?? `${ctx.protocol}://${ctx.host}`;
+}
+
+/** What the CSRF check needs of the options: the app's origin and the trusted ones. */
+export interface CsrfPolicy {
+  baseOrigin: string | undefined;
+  csrf: { trustedOrigins: ReadonlySet<string>; allowMissingOrigin: boolean };
 }
 
 const SAFE = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE']);
@@ -24,10 +28,7 @@ export function isUnsafe(method: string): boolean {
  * one), refuses; with neither header, `Referer` decides; with none of the three the request is
  * refused unless the app set `csrf.allowMissingOrigin`.
  */
-export function checkCsrf(
-  ctx: Context,
-  opts: Pick<ResolvedOptions<BaseUser>, 'baseOrigin' | 'csrf'>,
-): void {
+export function checkCsrf(ctx: Context, opts: CsrfPolicy): void {
   const own = appOrigin(ctx, opts.baseOrigin);
   const trusted = (origin: string): boolean =>
     origin === own || opts.csrf.trustedOrigins.has(origin);

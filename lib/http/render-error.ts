@@ -1,17 +1,25 @@
 import type { Context } from 'koa';
-import type { Core } from '../core.js';
 import type { AuthError } from '../errors.js';
-import type { BaseUser } from '../stores/types.js';
+import type { AuthEventBus } from '../events.js';
+
+/** What answering an error needs of Portcullis: its logger, the app's `onError`, the events. */
+export interface ErrorReporting {
+  readonly opts: {
+    logger: { error(record: Record<string, unknown>, message?: string): void };
+    onError?: ((err: AuthError, ctx: Context) => void | Promise<void>) | undefined;
+  };
+  readonly events: AuthEventBus;
+}
 
 /**
  * Answers an `AuthError`: the app's `onError` if it has one, else the status, the error's
  * headers (`WWW-Authenticate`, ...), `Cache-Control: no-store` and a JSON body. Server-side
  * failures are logged (code and cause, never a secret).
  */
-export async function renderError<User extends BaseUser>(
+export async function renderError(
   err: AuthError,
   ctx: Context,
-  core: Core<User>,
+  core: ErrorReporting,
 ): Promise<void> {
   if (err.status >= 500) {
     core.opts.logger.error(
@@ -33,11 +41,7 @@ export async function renderError<User extends BaseUser>(
 const UNAUTHENTICATED = new Set(['login_required', 'token_missing']);
 
 /** Emits `request_refused` for a refused (4xx) request that presented something. */
-export function reportRefused<User extends BaseUser>(
-  err: AuthError,
-  ctx: Context,
-  core: Core<User>,
-): void {
+export function reportRefused(err: AuthError, ctx: Context, core: ErrorReporting): void {
   if (err.status >= 500 || UNAUTHENTICATED.has(err.code)) return;
   const user = (ctx.state as { user?: { id?: unknown } }).user;
   core.events.emit('request_refused', {

@@ -3,7 +3,7 @@ import type { Core } from '../core.js';
 import { AuthError } from '../errors.js';
 import { signInOf } from '../session/sign-in.js';
 import { hasProvenEmail } from '../accounts/email-proof.js';
-import type { OAuthLoginArgs } from '../options.js';
+import type { OAuthLoginArgs } from './options.js';
 import type { BaseUser, UserStore } from '../stores/types.js';
 
 /**

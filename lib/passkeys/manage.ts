@@ -1,9 +1,9 @@
 import type { Core } from '../core.js';
 import { AuthError, badRequest } from '../errors.js';
-import { methodsOf } from '../accounts/routes.js';
-import { withWaysInLease } from '../stores/lease.js';
+import { methodsOf } from '../accounts/methods.js';
+import { withWaysInLease } from '../accounts/lease.js';
 import type { BaseUser, UserStore } from '../stores/types.js';
-import { type PasskeyInfo, passkeyInfo } from './types.js';
+import { type PasskeyInfo, passkeyInfo } from '../stores/passkey.js';
 
 /** A UserStore that keeps passkeys. */
 export type PasskeyStore<User extends BaseUser> = UserStore<User> &

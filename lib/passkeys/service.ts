@@ -28,7 +28,7 @@ import {
   removePasskey,
   renamePasskey,
 } from './manage.js';
-import { type Passkey, type PasskeyInfo, passkeyInfo } from './types.js';
+import { type Passkey, type PasskeyInfo, passkeyInfo } from '../stores/passkey.js';
 
 /** `ctx.auth.passkeys`: register, sign in with, list, rename and remove passkeys. */
 export interface RequestPasskeys<User extends BaseUser> {

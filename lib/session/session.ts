@@ -1,11 +1,11 @@
 import type Koa from 'koa';
+import type { SessionSettings } from './options.js';
 import { createHmac } from 'node:crypto';
 import type { Context, Middleware } from 'koa';
 import createSession from 'koa-session';
 import { AuthError } from '../errors.js';
 import type { Keyring } from '../keys/keyring.js';
-import type { ResolvedOptions } from '../options.js';
-import type { BaseUser, RevisionFeed, Store } from '../stores/types.js';
+import type { RevisionFeed, Store } from '../stores/types.js';
 import { BoundedCache } from '../util/bounded-cache.js';
 import { randomToken } from '../util/encoding.js';
 import { bumpRevision, revisionOf } from '../stores/revision.js';
@@ -89,7 +89,7 @@ export class SessionManager {
   constructor(
     private readonly ring: Keyring,
     private readonly store: Store,
-    private readonly cfg: ResolvedOptions<BaseUser>['session'],
+    private readonly cfg: SessionSettings,
   ) {
     this.cache = new BoundedCache(cfg.cacheSize);
     this.revision = revisionOf(store);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { UniqueViolation } from './types.js';
 import type { BaseUser, LinkedAccount, UserStore } from './types.js';
-import type { Passkey, PasskeyPatch } from '../passkeys/types.js';
+import type { Passkey, PasskeyPatch } from './passkey.js';
 
 /**
  * A {@link UserStore} in memory, for development and tests. Emails are unique

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Passkey, PasskeyPatch } from '../passkeys/types.js';
+import type { Passkey, PasskeyPatch } from './passkey.js';
 import { loadPeer } from './peer.js';
 import { immediate } from './sql/drivers.js';
 import type { SqliteDatabase, SqliteModule, SqliteStatement } from './sql/drivers.js';

@@ -1,5 +1,5 @@
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
-import type { Passkey, PasskeyPatch } from '../passkeys/types.js';
+import type { Passkey, PasskeyPatch } from './passkey.js';
 
 /**
  * Short-lived server-side state: single-use tokens, refresh-token families, counters, the

@@ -1,4 +1,4 @@
-import type { Passkey } from '../../passkeys/types.js';
+import type { Passkey } from '../passkey.js';
 import { UniqueViolation } from '../types.js';
 import type { BaseUser, LinkedAccount, UniqueField } from '../types.js';
 

@@ -1,7 +1,7 @@
 import type { Core } from '../core.js';
 import { AuthError, storeUnavailable } from '../errors.js';
 import { randomToken } from '../util/encoding.js';
-import type { BaseUser } from './types.js';
+import type { BaseUser } from '../stores/types.js';
 
 /** A lease lives this many `storeTimeout`s: room for the reads and the write of one change. */
 const TTL_FACTOR = 5;
