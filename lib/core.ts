@@ -22,20 +22,20 @@ export interface Core<User extends BaseUser> {
   /** Brute-force limits shared by every sign-in method. */
   readonly limits: RateLimits;
   /** Runs an app callback (user store, loaders, `isUserValid`) so that it fails closed in time. */
-  guarded<T>(work: () => T | PromiseLike<T>): T | Promise<T>;
+  bounded<T>(work: () => T | PromiseLike<T>): T | Promise<T>;
   /** Loads a user through the UserStore, failing closed. */
   findUser(id: string): User | undefined | Promise<User | undefined>;
 }
 
-/** Builds the `guarded` / `findUser` helpers of a {@link Core}. */
+/** Builds the `bounded` / `findUser` helpers of a {@link Core}. */
 export function coreHelpers<User extends BaseUser>(
   opts: ResolvedOptions<User>,
   deadlines: Deadlines,
-): Pick<Core<User>, 'guarded' | 'findUser'> {
+): Pick<Core<User>, 'bounded' | 'findUser'> {
   const users = opts.users;
-  const guarded = <T>(work: () => T | PromiseLike<T>): T | Promise<T> => deadlines.run(work);
+  const bounded = <T>(work: () => T | PromiseLike<T>): T | Promise<T> => deadlines.run(work);
   return {
-    guarded,
+    bounded,
     findUser:
       users.local === true
         ? (id) => users.findById(id)

@@ -47,13 +47,13 @@ export async function claimProvenEmail<User extends BaseUser>(
   const patch = (fields: Record<string, unknown>) => fields as Partial<Omit<User, 'id'>>;
   if (here) {
     const verified = patch({ emailVerified: true, ...(pendingGuest ? { anonymous: false } : {}) });
-    const updated = (await core.guarded(() => update(found.id, verified))) ?? found;
+    const updated = (await core.bounded(() => update(found.id, verified))) ?? found;
     if (pendingGuest) core.events.emit('guest_upgraded', { userId: found.id });
     return updated;
   }
   if (pendingGuest) {
     const detach = patch({ email: undefined, emailVerified: undefined, passwordHash: undefined });
-    await core.guarded(() => update(found.id, detach));
+    await core.bounded(() => update(found.id, detach));
     const data = { email, emailVerified: true } as unknown as Omit<User, 'id'>;
     const user = await createOrUpgrade(core, undefined, data);
     core.events.emit('email_reclaimed', { userId: user.id, guestId: found.id });
@@ -63,7 +63,7 @@ export async function claimProvenEmail<User extends BaseUser>(
   await core.generations.bump(found.id);
   await removeWaysIn(core, found.id);
   const verified = patch({ emailVerified: true, passwordHash: undefined });
-  const updated = await core.guarded(() => update(found.id, verified));
+  const updated = await core.bounded(() => update(found.id, verified));
   core.events.emit('email_reclaimed', { userId: found.id });
   return updated ?? found;
 }
@@ -75,11 +75,11 @@ async function removeWaysIn<User extends BaseUser>(
 ): Promise<void> {
   const { users } = core.opts;
   if (users.passkeysOf && users.deletePasskey) {
-    const passkeys = await core.guarded(() => users.passkeysOf!(userId));
-    for (const p of passkeys) await core.guarded(() => users.deletePasskey!(userId, p.id));
+    const passkeys = await core.bounded(() => users.passkeysOf!(userId));
+    for (const p of passkeys) await core.bounded(() => users.deletePasskey!(userId, p.id));
   }
   if (users.accountsOf && users.unlinkAccount) {
-    const accounts = await core.guarded(() => users.accountsOf!(userId));
-    for (const a of accounts) await core.guarded(() => users.unlinkAccount!(userId, a.provider));
+    const accounts = await core.bounded(() => users.accountsOf!(userId));
+    for (const a of accounts) await core.bounded(() => users.unlinkAccount!(userId, a.provider));
   }
 }

@@ -44,7 +44,7 @@ export async function createOrUpgrade<User extends BaseUser>(
   const { users } = core.opts;
   if (guest?.anonymous === true && users.update) {
     const patch = { ...data, anonymous: false } as Partial<Omit<User, 'id'>>;
-    const upgraded = await core.guarded(() => users.update!(guest.id, patch));
+    const upgraded = await core.bounded(() => users.update!(guest.id, patch));
     if (upgraded) {
       core.events.emit('guest_upgraded', { userId: upgraded.id });
       return upgraded;
@@ -55,7 +55,7 @@ export async function createOrUpgrade<User extends BaseUser>(
       message: 'Creating users needs a UserStore with create.',
     });
   }
-  return core.guarded(() => users.create!(data));
+  return core.bounded(() => users.create!(data));
 }
 
 /**
@@ -64,5 +64,5 @@ export async function createOrUpgrade<User extends BaseUser>(
  */
 export function discardUser<User extends BaseUser>(core: Core<User>, id: string): void {
   const { users } = core.opts;
-  if (users.delete) Promise.resolve(core.guarded(() => users.delete!(id))).catch(() => undefined);
+  if (users.delete) Promise.resolve(core.bounded(() => users.delete!(id))).catch(() => undefined);
 }

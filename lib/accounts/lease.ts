@@ -5,7 +5,7 @@ import type { BaseUser } from '../stores/types.js';
 
 /** A lease lives this many `storeTimeout`s: room for the reads and the write of one change. */
 const TTL_FACTOR = 5;
-/** A guarded store call answers or fails within this many `storeTimeout`s (the deadline's slack). */
+/** A bounded store call answers or fails within this many `storeTimeout`s (the deadline's slack). */
 const CALL_FACTOR = 1.25;
 
 /** What the work under a lease may ask of it. */
@@ -33,7 +33,7 @@ export interface Lease {
  * await withWaysInLease(core, user.id, async (lease) => {
  *   if ((await methodsOf(core, user)).length <= 1) throw new AuthError('last_sign_in_method');
  *   lease.held();
- *   await core.guarded(() => users.unlinkAccount!(user.id, provider));
+ *   await core.bounded(() => users.unlinkAccount!(user.id, provider));
  * });
  * ```
  */
@@ -47,7 +47,7 @@ export async function withWaysInLease<User extends BaseUser, T>(
   const ttl = TTL_FACTOR * storeTimeout;
   const started = Date.now(); // the store starts the TTL later than this, never earlier
   const lasts = (): boolean => Date.now() + CALL_FACTOR * storeTimeout < started + ttl;
-  const taken = await core.guarded(() => core.store.add(key, randomToken(18), ttl));
+  const taken = await core.bounded(() => core.store.add(key, randomToken(18), ttl));
   if (!taken) throw new AuthError('change_in_progress');
   const lease: Lease = {
     held: () => {
@@ -64,7 +64,7 @@ export async function withWaysInLease<User extends BaseUser, T>(
 /** Deletes the lease; a failure is not the request's: the lease expires by itself. */
 async function release<User extends BaseUser>(core: Core<User>, key: string): Promise<void> {
   try {
-    await core.guarded(() => core.store.delete(key));
+    await core.bounded(() => core.store.delete(key));
   } catch {
     // expires within 5 × storeTimeout
   }

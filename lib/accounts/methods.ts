@@ -17,7 +17,7 @@ export async function methodsOf<User extends BaseUser>(
 ): Promise<SignInMethod[]> {
   const { users } = core.opts;
   const out: SignInMethod[] = [];
-  const accounts = users.accountsOf ? await core.guarded(() => users.accountsOf!(user.id)) : [];
+  const accounts = users.accountsOf ? await core.bounded(() => users.accountsOf!(user.id)) : [];
   for (const a of accounts)
     out.push({ type: 'provider', provider: a.provider, ...(a.email ? { email: a.email } : {}) });
   if (typeof (user as { passwordHash?: unknown }).passwordHash === 'string')
@@ -26,7 +26,7 @@ export async function methodsOf<User extends BaseUser>(
     out.push({ type: 'email', email: user.email });
   const passkeys = (users as { passkeysOf?: (id: string) => Promise<unknown[]> }).passkeysOf;
   if (passkeys) {
-    const list = await core.guarded(() => passkeys.call(users, user.id));
+    const list = await core.bounded(() => passkeys.call(users, user.id));
     if (list.length > 0) out.push({ type: 'passkey', count: list.length });
   }
   return out;

@@ -41,7 +41,7 @@ export function mountAccountRoutes<User extends BaseUser>(core: Core<User>, rout
       }
       if (methods.length <= 1) throw new AuthError('last_sign_in_method');
       lease.held();
-      await core.guarded(() => core.opts.users.unlinkAccount!(user.id, provider));
+      await core.bounded(() => core.opts.users.unlinkAccount!(user.id, provider));
       core.events.emit('account_unlinked', { userId: user.id, provider });
       ctx.body = { ok: true };
     });

@@ -63,7 +63,7 @@ export class MagicLinks<User extends BaseUser> {
     const browser = this.browser.id(ctx); // set for every address alike: the same answer
     const { magicLinkMs, createUsers } = email.settings;
     const { users } = core.opts;
-    const known = users.findByEmail ? await core.guarded(() => users.findByEmail!(to)) : undefined;
+    const known = users.findByEmail ? await core.bounded(() => users.findByEmail!(to)) : undefined;
     if (!createUsers && !known) return; // nothing to sign in to: no mail, the same answer
     const token = randomToken(32);
     const record: MagicRecord = {
@@ -72,7 +72,7 @@ export class MagicLinks<User extends BaseUser> {
       b: browser,
       g: await generationOf(core, known),
     };
-    await core.guarded(() =>
+    await core.bounded(() =>
       core.store.set(
         storeKey(core.opts.ring, 'magic', token),
         expiring(record, magicLinkMs),
@@ -88,7 +88,7 @@ export class MagicLinks<User extends BaseUser> {
   async peek(ctx: Context, token: unknown): Promise<MagicLinkView | undefined> {
     if (!isTokenShape(token)) return undefined;
     const { core } = this;
-    const raw = await core.guarded(() => core.store.get(storeKey(core.opts.ring, 'magic', token)));
+    const raw = await core.bounded(() => core.store.get(storeKey(core.opts.ring, 'magic', token)));
     if (raw === undefined) return undefined;
     const record = JSON.parse(raw) as Expiring<MagicRecord>;
     return { email: record.e, here: this.askedHere(ctx, record) };
@@ -100,7 +100,7 @@ export class MagicLinks<User extends BaseUser> {
     if (!isTokenShape(token)) throw badRequest('link_invalid');
     await this.email.limits.consume(ctx, 'verify');
     const key = storeKey(core.opts.ring, 'magic', token);
-    const raw = await core.guarded(() => core.store.take(key));
+    const raw = await core.bounded(() => core.store.take(key));
     if (raw === undefined) throw badRequest('link_invalid');
     const record = JSON.parse(raw) as Expiring<MagicRecord>;
     let putBack = raw;

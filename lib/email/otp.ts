@@ -70,7 +70,7 @@ export class EmailCodes<User extends BaseUser> {
       },
     );
     const { users } = core.opts;
-    const known = users.findByEmail ? await core.guarded(() => users.findByEmail!(to)) : undefined;
+    const known = users.findByEmail ? await core.bounded(() => users.findByEmail!(to)) : undefined;
     if (!createUsers && !known) return; // the same answer, no mail
     const code = randomDigits(6);
     const record: OtpRecord = {
@@ -78,7 +78,7 @@ export class EmailCodes<User extends BaseUser> {
       h: this.hash(flow, code),
       g: await generationOf(core, known),
     };
-    await core.guarded(() => core.store.set(this.key(flow), JSON.stringify(record), otpMs));
+    await core.bounded(() => core.store.set(this.key(flow), JSON.stringify(record), otpMs));
     await email.deliver(to, 'otp', { code, minutes: Math.round(otpMs / 60_000) });
     core.events.emit('code_sent', { email: to });
   }
@@ -98,14 +98,14 @@ export class EmailCodes<User extends BaseUser> {
     if (!opened || typeof opened.f !== 'string' || !(opened.x > Date.now()))
       throw badRequest('code_invalid');
     const key = this.key(opened.f);
-    const raw = await core.guarded(() => core.store.get(key));
+    const raw = await core.bounded(() => core.store.get(key));
     if (raw === undefined) throw badRequest('code_invalid');
     const record = JSON.parse(raw) as OtpRecord;
-    const tries = await core.guarded(() =>
+    const tries = await core.bounded(() =>
       core.store.increment(`${key}:tries`, email.settings.otpMs),
     );
     if (tries > email.settings.otpAttempts) {
-      await core.guarded(() => core.store.delete(key));
+      await core.bounded(() => core.store.delete(key));
       throw badRequest('code_invalid', { message: 'Too many wrong codes; ask for a new one.' });
     }
     const match = safeEqual(record.h, this.hash(opened.f, code.trim())) && record.e === to;
@@ -113,7 +113,7 @@ export class EmailCodes<User extends BaseUser> {
       core.events.emit('login_failed', { method: 'email_code', code: 'code_invalid' });
       throw badRequest('code_invalid');
     }
-    const taken = await core.guarded(() => core.store.take(key));
+    const taken = await core.bounded(() => core.store.take(key));
     if (taken === undefined) throw badRequest('code_invalid');
     // put back (the tries count kept) if a back-end fails from here on: the same code works once it is back
     let putBack = { ...record, x: opened.x };

@@ -39,7 +39,7 @@ export async function userWithProvenEmail<User extends BaseUser>(
       message: 'Email sign-in needs a UserStore with findByEmail.',
     });
   }
-  const found = await core.guarded(() => users.findByEmail!(email));
+  const found = await core.bounded(() => users.findByEmail!(email));
   if (found) {
     const { issued } = proof;
     if (

@@ -196,7 +196,7 @@ export class OAuthService<User extends BaseUser> {
     ) {
       throw badRequest('state_mismatch');
     }
-    const firstUse = await core.guarded(() =>
+    const firstUse = await core.bounded(() =>
       core.store.add(
         `oauth:state:${digest(flow.state)}`,
         '1',

@@ -22,7 +22,7 @@ export async function resolveOAuthUser<User extends BaseUser>(
 ): Promise<User> {
   const { opts } = core;
   if (opts.onOAuthLogin) {
-    const decided = await core.guarded(() => opts.onOAuthLogin!(args));
+    const decided = await core.bounded(() => opts.onOAuthLogin!(args));
     if (decided === false) throw new AuthError('login_refused');
     if (decided !== undefined && decided !== null) {
       if (typeof (decided as BaseUser).id !== 'string') {
@@ -48,7 +48,7 @@ async function defaultUser<User extends BaseUser>(
         'Provider sign-in needs a UserStore with findByAccount, linkAccount and create (MemoryUserStore has them), or an onOAuthLogin hook.',
     });
   }
-  const call = <T>(work: () => Promise<T>): Promise<T> => Promise.resolve(core.guarded(work));
+  const call = <T>(work: () => Promise<T>): Promise<T> => Promise.resolve(core.bounded(work));
   const link = async (user: User): Promise<User> => {
     await call(() =>
       linkAccount.call(users, user.id, { provider, subject: profile.id, email: profile.email }),

@@ -51,7 +51,7 @@ export class PasskeyChallenges<User extends BaseUser> {
     const { core } = this;
     const record: RegistrationRecord = { c: challenge, u: userId, h: handle };
     const ttl = core.opts.passkeys.timeoutMs;
-    await core.guarded(() => core.store.set(this.regKey(session), JSON.stringify(record), ttl));
+    await core.bounded(() => core.store.set(this.regKey(session), JSON.stringify(record), ttl));
   }
 
   /** Spends the registration challenge of `session` (asked by `userId`); undefined when none. */
@@ -60,7 +60,7 @@ export class PasskeyChallenges<User extends BaseUser> {
     userId: string,
   ): Promise<{ challenge: string; handle: string } | undefined> {
     const { core } = this;
-    const raw = await core.guarded(() => core.store.take(this.regKey(session)));
+    const raw = await core.bounded(() => core.store.take(this.regKey(session)));
     if (raw === undefined) return undefined;
     const record = JSON.parse(raw) as RegistrationRecord;
     return record.u === userId ? { challenge: record.c, handle: record.h } : undefined;
@@ -103,7 +103,7 @@ export class PasskeyChallenges<User extends BaseUser> {
     const left = opened.x - Date.now();
     if (!(left > 0)) return undefined;
     const key = storeKey(core.opts.ring, 'flow', `passkey-spent:${opened.c}`);
-    const fresh = await core.guarded(() => core.store.add(key, '1', left + 60_000));
+    const fresh = await core.bounded(() => core.store.add(key, '1', left + 60_000));
     return fresh ? opened.c : undefined;
   }
 

@@ -32,7 +32,7 @@ export function passkeyCall<User extends BaseUser, T>(
   work: (users: PasskeyStore<User>) => Promise<T>,
 ): Promise<T> {
   const users = core.opts.users as PasskeyStore<User>;
-  return Promise.resolve(core.guarded(() => work(users)));
+  return Promise.resolve(core.bounded(() => work(users)));
 }
 
 /** `user`'s passkeys, oldest first. */

@@ -72,7 +72,7 @@ export class Passwords<User extends BaseUser> {
         link: `${appOrigin(ctx, core.opts.baseOrigin)}${core.opts.loginPath}`,
       });
     };
-    const existing = await core.guarded(() => users.findByEmail!(to));
+    const existing = await core.bounded(() => users.findByEmail!(to));
     if (existing) {
       await this.hasher().hash(pw); // the same work as a new account
       return taken();
@@ -85,7 +85,7 @@ export class Passwords<User extends BaseUser> {
       if (guest?.anonymous === true && this.settings.requireVerifiedEmail && users.update) {
         // A guest keeps its id but stays a guest until the address is verified: its browser
         // sees the same whether the address was free or taken (and cannot sign in unverified).
-        const pending = await core.guarded(() => users.update!(guest.id, data));
+        const pending = await core.bounded(() => users.update!(guest.id, data));
         user = pending ?? (await createOrUpgrade(core, undefined, data));
       } else user = await createOrUpgrade(core, guest, data);
     } catch (err) {
@@ -107,7 +107,7 @@ export class Passwords<User extends BaseUser> {
     const pw = await this.received(password);
     await email.limits.consume(ctx, 'login', to);
     const users = this.users();
-    const user = (await core.guarded(() => users.findByEmail!(to))) as
+    const user = (await core.bounded(() => users.findByEmail!(to))) as
       (User & WithHash) | undefined;
     const hashed =
       typeof user?.passwordHash === 'string' ? user.passwordHash : await this.dummyHash();
@@ -160,7 +160,7 @@ export class Passwords<User extends BaseUser> {
     const to = normalizeEmail(address);
     await email.limits.consume(ctx, 'send', to);
     const browser = this.browser.id(ctx); // set for every address alike: the same answer
-    const user = await core.guarded(() => this.users().findByEmail!(to));
+    const user = await core.bounded(() => this.users().findByEmail!(to));
     const token = randomToken(32);
     const key = storeKey(core.opts.ring, 'reset', token);
     if (!user) return;
@@ -170,9 +170,9 @@ export class Passwords<User extends BaseUser> {
       g: await core.generations.current(user.id),
       b: browser,
     };
-    await core.guarded(() => core.store.set(key, expiring(record, resetMs), resetMs));
+    await core.bounded(() => core.store.set(key, expiring(record, resetMs), resetMs));
     // the newest link is the only one that works: older ones are void
-    await core.guarded(() => core.store.set(latestResetKey(user.id), key, resetMs));
+    await core.bounded(() => core.store.set(latestResetKey(user.id), key, resetMs));
     const link = `${appOrigin(ctx, core.opts.baseOrigin)}${core.opts.prefix}/password/reset?token=${token}`;
     await email.deliver(to, 'resetPassword', {
       link,
@@ -188,7 +188,7 @@ export class Passwords<User extends BaseUser> {
     const pw = await this.acceptable(password);
     await this.email.limits.consume(ctx, 'verify');
     const key = storeKey(core.opts.ring, 'reset', token);
-    const raw = await core.guarded(() => core.store.take(key));
+    const raw = await core.bounded(() => core.store.take(key));
     if (raw === undefined) throw badRequest('link_invalid');
     const record = JSON.parse(raw) as Expiring<ResetRecord>;
     let putBack = raw;
@@ -213,7 +213,7 @@ export class Passwords<User extends BaseUser> {
           : found;
         const user = await this.replaceHash(owner.id, pw, { emailVerified: true });
         if (!user) throw badRequest('link_invalid');
-        await core.guarded(() => core.store.delete(latestResetKey(record.u)));
+        await core.bounded(() => core.store.delete(latestResetKey(record.u)));
         core.events.emit('password_reset', { userId: user.id });
         const asked = this.browser.read(ctx)?.b;
         const here =
@@ -229,7 +229,7 @@ export class Passwords<User extends BaseUser> {
     const { core } = this;
     if (typeof record.u !== 'string') return false;
     if (record.k === 1) return true; // a retry of a use that passed these checks (see Stamped)
-    const latest = await core.guarded(() => core.store.get(latestResetKey(record.u)));
+    const latest = await core.bounded(() => core.store.get(latestResetKey(record.u)));
     if (latest === undefined || !safeEqual(latest, key)) return false;
     return this.issuedAlive(record.u, record);
   }
@@ -246,7 +246,7 @@ export class Passwords<User extends BaseUser> {
     if (!isTokenShape(token)) return false;
     const { core } = this;
     const key = storeKey(core.opts.ring, purpose, token);
-    const raw = await core.guarded(() => core.store.get(key));
+    const raw = await core.bounded(() => core.store.get(key));
     if (raw === undefined) return false;
     const record = JSON.parse(raw) as ResetRecord & VerifyRecord;
     return purpose === 'reset'
@@ -260,7 +260,7 @@ export class Passwords<User extends BaseUser> {
     if (!isTokenShape(token)) throw badRequest('link_invalid');
     await this.email.limits.consume(ctx, 'verify');
     const key = storeKey(core.opts.ring, 'verify', token);
-    const raw = await core.guarded(() => core.store.take(key));
+    const raw = await core.bounded(() => core.store.take(key));
     if (raw === undefined) throw badRequest('link_invalid');
     const record = JSON.parse(raw) as Expiring<VerifyRecord>;
     const { u, e } = record;
@@ -288,7 +288,7 @@ export class Passwords<User extends BaseUser> {
     const token = randomToken(32);
     const key = storeKey(core.opts.ring, 'verify', token);
     const record: VerifyRecord = { u: userId, e: to, g: await core.generations.current(userId) };
-    await core.guarded(() =>
+    await core.bounded(() =>
       core.store.set(key, expiring(record, this.settings.verifyMs), this.settings.verifyMs),
     );
     const link = `${appOrigin(ctx, core.opts.baseOrigin)}${core.opts.prefix}/email/verify?token=${token}`;
@@ -322,7 +322,7 @@ export class Passwords<User extends BaseUser> {
   ): Promise<User | undefined> {
     const passwordHash = await this.hasher().hash(pw);
     const patch = { ...extra, passwordHash } as unknown as Partial<Omit<User, 'id'>>;
-    return this.core.guarded(() => this.users().update!(userId, patch));
+    return this.core.bounded(() => this.users().update!(userId, patch));
   }
 
   /** A password as received: a string, not longer than `maxLength` (413 before any hashing). */

@@ -27,7 +27,7 @@ export function requestSessions<User extends BaseUser>(
   };
   const run = async <T>(work: () => Promise<T>): Promise<T> => {
     try {
-      return await core.guarded(work);
+      return await core.bounded(work);
     } catch (err) {
       throw isAuthError(err) ? err : storeUnavailable(err);
     }

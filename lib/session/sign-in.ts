@@ -107,7 +107,7 @@ export class SignIn<User extends BaseUser = BaseUser> {
         if (user) opened.live = revision;
       }
       if (!user) return void (await core.sessions.end(ctx, auth));
-      if (core.opts.isUserValid && !(await core.guarded(() => core.opts.isUserValid!(user, ctx)))) {
+      if (core.opts.isUserValid && !(await core.bounded(() => core.opts.isUserValid!(user, ctx)))) {
         await core.sessions.end(ctx, auth);
         core.events.emit('user_rejected', { userId: user.id });
         return;
@@ -143,7 +143,7 @@ async function mergeGuest<User extends BaseUser>(
   user: User,
 ): Promise<void> {
   const { onLinkAccount, users } = core.opts;
-  if (onLinkAccount) await core.guarded(() => onLinkAccount({ anonymous: guest, user, ctx }));
-  if (users.delete) await core.guarded(() => users.delete!(guest.id));
+  if (onLinkAccount) await core.bounded(() => onLinkAccount({ anonymous: guest, user, ctx }));
+  if (users.delete) await core.bounded(() => users.delete!(guest.id));
   core.events.emit('guest_merged', { userId: user.id, guestId: guest.id });
 }

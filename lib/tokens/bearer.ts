@@ -83,7 +83,7 @@ export class Bearer<User extends BaseUser = BaseUser> {
         ? await this.ours(token, type)
         : await this.theirs(token, type, source);
       const { isUserValid } = core.opts;
-      if (isUserValid && !(await core.guarded(() => isUserValid(result.user, this.ctx)))) {
+      if (isUserValid && !(await core.bounded(() => isUserValid(result.user, this.ctx)))) {
         throw unauthorized('token_revoked');
       }
     } catch (err) {
@@ -113,9 +113,9 @@ export class Bearer<User extends BaseUser = BaseUser> {
     const { core } = this;
     const { tokenLoader, userLoader } = core.opts;
     if (!tokenLoader || !userLoader) throw unauthorized('token_invalid');
-    const record = await core.guarded(() => tokenLoader(token, type, source.scheme));
+    const record = await core.bounded(() => tokenLoader(token, type, source.scheme));
     if (!record) throw unauthorized('token_invalid');
-    const user = await core.guarded(() => userLoader(record));
+    const user = await core.bounded(() => userLoader(record));
     if (!user) throw unauthorized('token_invalid');
     return { user, scopes: scopesOfRecord(record), token, ours: false };
   }
