@@ -6,31 +6,45 @@
  * `auth.middleware()` is not the one catching it.
  */
 
-/** Stable error codes. The ones listed in the API design are fixed; never rename them. */
-export type AuthErrorCode =
-  // 400
+/** The 400 codes: the request is malformed or its link, code or input is not acceptable. */
+export type BadRequestCode =
   | 'invalid_request'
   | 'state_mismatch'
   | 'link_invalid'
   | 'code_invalid'
   | 'email_invalid'
   | 'password_weak'
-  | 'passkey_invalid'
-  // 401
+  | 'passkey_invalid';
+
+/** The 401 codes: no credential, or one that does not pass. */
+export type UnauthorizedCode =
   | 'login_required'
   | 'token_missing'
   | 'token_invalid'
   | 'token_expired'
   | 'token_revoked'
-  | 'credentials_invalid'
-  // 403
+  | 'credentials_invalid';
+
+/** The 403 codes: known, but not allowed. */
+export type ForbiddenCode =
   | 'forbidden'
   | 'insufficient_scope'
   | 'csrf_failed'
   | 'access_denied'
   | 'login_refused'
   | 'email_unverified'
-  | 'reauthentication_required'
+  | 'reauthentication_required';
+
+/**
+ * Stable error codes, by status. The ones listed in the API design are fixed; never rename
+ * them.
+ */
+export type AuthErrorCode =
+  | BadRequestCode
+  | UnauthorizedCode
+  | ForbiddenCode
+  // 404
+  | 'not_found'
   // 409
   | 'account_exists'
   | 'last_sign_in_method'
@@ -71,6 +85,7 @@ const STATUS: Record<AuthErrorCode, number> = {
   email_unverified: 403,
   login_refused: 403,
   reauthentication_required: 403,
+  not_found: 404,
   account_exists: 409,
   last_sign_in_method: 409,
   change_in_progress: 409,
@@ -105,6 +120,7 @@ const MESSAGES: Record<AuthErrorCode, string> = {
   email_unverified: 'Confirm your email address first: follow the link we mailed you.',
   login_refused: 'This sign-in was refused.',
   reauthentication_required: 'Sign in again to change how you sign in or to end other sessions.',
+  not_found: 'There is no such thing here.',
   last_sign_in_method: 'This is your only way to sign in; add another before removing it.',
   change_in_progress: 'Another change to how you sign in is under way; try again in a moment.',
   account_exists:
@@ -205,7 +221,7 @@ export function isAuthError(err: unknown): err is AuthError {
 
 /** A 400 error. @example `throw badRequest('invalid_request')` */
 export function badRequest(
-  code: AuthErrorCode = 'invalid_request',
+  code: BadRequestCode = 'invalid_request',
   options?: AuthErrorOptions,
 ): AuthError {
   return new AuthError(code, options);
@@ -213,7 +229,7 @@ export function badRequest(
 
 /** A 401 error. @example `throw unauthorized('token_expired')` */
 export function unauthorized(
-  code: AuthErrorCode = 'login_required',
+  code: UnauthorizedCode = 'login_required',
   options?: AuthErrorOptions,
 ): AuthError {
   return new AuthError(code, options);
@@ -221,7 +237,7 @@ export function unauthorized(
 
 /** A 403 error. @example `throw forbidden('insufficient_scope', { scopes: ['admin'] })` */
 export function forbidden(
-  code: AuthErrorCode = 'forbidden',
+  code: ForbiddenCode = 'forbidden',
   options?: AuthErrorOptions,
 ): AuthError {
   return new AuthError(code, options);

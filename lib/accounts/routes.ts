@@ -35,9 +35,7 @@ export function mountAccountRoutes<User extends BaseUser>(core: Core<User>, rout
     await withWaysInLease(core, user.id, async (lease) => {
       const methods = await methodsOf(core, user);
       if (!methods.some((m) => m.type === 'provider' && m.provider === provider)) {
-        ctx.status = 404;
-        ctx.body = { error: { code: 'invalid_request', message: 'No such linked provider.' } };
-        return;
+        throw new AuthError('not_found', { message: 'No such linked provider.' });
       }
       if (methods.length <= 1) throw new AuthError('last_sign_in_method');
       lease.held();

@@ -1,6 +1,7 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type { Core } from '../core.js';
+import { AuthError } from '../errors.js';
 import { checkCsrf } from '../http/csrf.js';
 import { type Fields, readFields } from '../http/body.js';
 import { clientScript } from './client-script.js';
@@ -83,22 +84,19 @@ export function mountPasskeyRoutes<User extends BaseUser>(
     '/passkeys/:id',
     json(async (ctx, fields) => {
       const passkey = await passkeys(ctx).rename(idParam(ctx), fields.name);
-      if (!passkey) return notFound(ctx);
+      if (!passkey) throw new AuthError('not_found', { message: 'No such passkey.' });
       ctx.body = { passkey };
     }),
   );
   router.delete('/passkeys/:id', async (ctx: Context) => {
     ctx.set('Cache-Control', 'no-store');
-    if (!(await passkeys(ctx).remove(idParam(ctx)))) return notFound(ctx);
+    if (!(await passkeys(ctx).remove(idParam(ctx)))) {
+      throw new AuthError('not_found', { message: 'No such passkey.' });
+    }
     ctx.body = { ok: true };
   });
 }
 
 function idParam(ctx: Context): string {
   return String((ctx.params as { id: string }).id);
-}
-
-function notFound(ctx: Context): void {
-  ctx.status = 404;
-  ctx.body = { error: { code: 'invalid_request', message: 'No such passkey.' } };
 }

@@ -1,7 +1,7 @@
 import Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
 import type { Core } from '../core.js';
-import { unauthorized } from '../errors.js';
+import { AuthError, unauthorized } from '../errors.js';
 import { tokenGuard } from '../guards/guards.js';
 import { booleanField, isFormPost, readFields, stringField } from '../http/body.js';
 import { safeReturnTo } from '../http/return-to.js';
@@ -63,11 +63,7 @@ export function authRoutes<User extends BaseUser>(
       String((ctx.params as { id: string }).id),
     );
     if (!ended) {
-      ctx.status = 404;
-      ctx.body = {
-        error: { code: 'invalid_request', message: 'No such session (or it is this one).' },
-      };
-      return;
+      throw new AuthError('not_found', { message: 'No such session (or it is this one).' });
     }
     ctx.body = { ok: true };
   });
