@@ -1,3 +1,4 @@
+import { escapeHtml } from '../http/html.js';
 /** What a template receives. */
 export interface TemplateData {
   /** The app's name, for the subject and greeting. */
@@ -27,11 +28,6 @@ export interface Templates {
   resetPassword(data: TemplateData): RenderedMail;
   /** Sent instead of a second account when someone registers a taken address. */
   accountExists(data: TemplateData): RenderedMail;
-}
-
-/** Escapes text for HTML. */
-export function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 function linkMail(subject: string, intro: string, action: string, d: TemplateData): RenderedMail {

@@ -10,7 +10,8 @@ import { currentUser } from '../tokens/bearer.js';
 import type { BaseUser } from '../stores/types.js';
 import { mountAccountRoutes } from '../accounts/routes.js';
 import { chain } from './compose.js';
-import { mountEmailRoutes, mountPasswordRoutes } from '../email/routes.js';
+import { mountEmailRoutes } from '../email/routes.js';
+import { mountPasswordRoutes } from '../passwords/routes.js';
 import { loginPageFallback, mountErrorPage, mountOAuthRoutes } from '../oauth/routes.js';
 import { mountPasskeyRoutes } from '../passkeys/routes.js';
 
