@@ -1,7 +1,7 @@
 import type { Context } from 'koa';
 import type { Keyring } from '../keys/keyring.js';
 import { seal, unseal } from '../session/seal.js';
-import type { FlowSecrets } from './client.js';
+import type { FlowSecrets } from './client/authorization.js';
 
 /** One sign-in in progress, sealed (AES-256-GCM, purpose `flow`) in a short-lived cookie. */
 export interface Flow extends FlowSecrets {

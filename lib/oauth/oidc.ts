@@ -1,7 +1,8 @@
 import * as oauth from 'oauth4webapi';
 import { providerError } from '../errors.js';
-import { userinfo } from './client.js';
-import { OAuth2Provider, type ProviderOptions, standardProfile } from './provider.js';
+import { userinfo } from './client/api.js';
+import { standardProfile } from './profile.js';
+import { OAuth2Provider, type ProviderOptions } from './provider.js';
 import type { Profile, ProfileContext, ProviderTokens } from './types.js';
 
 /** Options of an OpenID Connect provider: its endpoints are discovered from the issuer. */

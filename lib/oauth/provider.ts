@@ -1,63 +1,32 @@
+/**
+ * `OAuth2Provider`, the base class of every provider (what it is and how its user reads); its
+ * options and their checks are in `provider-options.ts`, the protocol work in `client/`.
+ */
 import type * as oauth from 'oauth4webapi';
 import { ClientSecretBasic, ClientSecretPost, None } from 'oauth4webapi';
-import type { Profile, ProfileContext, ProviderTokens } from './types.js';
 import {
   fetchJson,
-  type HttpSettings,
-  type ProviderFetch,
-  type ProviderProtocol,
   providerRequest,
   type ProviderRequest,
   revokeToken,
   userinfo,
-} from './client.js';
+} from './client/api.js';
+import type { HttpSettings, ProviderFetch, ProviderProtocol } from './client/protocol.js';
+import { standardProfile } from './profile.js';
+import {
+  checkProviderOptions,
+  type OAuth2ProviderOptions,
+  type ProviderOptions,
+} from './provider-options.js';
+import type { Profile, ProfileContext, ProviderTokens } from './types.js';
 
-/** How the client proves itself at the token endpoint. */
-export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none';
-
+export type {
+  ClientAuthMethod,
+  OAuth2ProviderOptions,
+  ProviderOptions,
+} from './provider-options.js';
 export type { ProviderFetch };
-
-/** Options every provider takes. */
-export interface ProviderOptions {
-  /** The provider's name in routes (`/auth/<name>/login`): lower-case letters, digits, `-`. */
-  name: string;
-  /** The client id the provider gave the app. */
-  clientId: string;
-  /** The client secret (absent for public clients). */
-  clientSecret?: string | undefined;
-  /** Scopes to ask for. @default the provider's own */
-  scopes?: readonly string[] | undefined;
-  /** Token-endpoint client authentication. @default 'client_secret_basic' with a secret, else 'none' */
-  clientAuth?: ClientAuthMethod | undefined;
-  /** Send PKCE (S256). @default true */
-  pkce?: boolean | undefined;
-  /** Extra parameters for the authorization request (`prompt`, `access_type`, ...). */
-  authorizationParams?: Record<string, string> | undefined;
-  /** Overrides the redirect URI (default: `<baseUrl or request origin><prefix>/<name>/callback`). */
-  redirectUri?: string | undefined;
-  /** How long one call to the provider may take, in ms. @default 10000 */
-  timeout?: number | undefined;
-  /** `fetch` for calls to the provider. @default globalThis.fetch */
-  fetch?: ProviderFetch | undefined;
-  /** Allow plain-http provider endpoints (a local identity provider in development or tests). @default false */
-  allowInsecureRequests?: boolean | undefined;
-}
-
-/** Options of a plain OAuth 2.0 provider: its endpoints are configured, not discovered. */
-export interface OAuth2ProviderOptions extends ProviderOptions {
-  /** The authorization endpoint (where the browser goes). */
-  authorizationEndpoint: string;
-  /** The token endpoint. */
-  tokenEndpoint: string;
-  /** An endpoint that returns the user as JSON for a bearer access token. */
-  userinfoEndpoint?: string | undefined;
-  /** An RFC 7009 revocation endpoint. */
-  revocationEndpoint?: string | undefined;
-  /** The provider's issuer identifier, checked against `iss` on the callback (RFC 9207) when it sends one. */
-  issuer?: string | undefined;
-}
-
-const NAME = /^[a-z0-9][a-z0-9-]{0,39}$/;
+export { standardProfile };
 
 /**
  * An OAuth 2.0 provider: endpoints, scopes and how to read the user. All protocol work (PKCE,
@@ -96,16 +65,7 @@ export class OAuth2Provider implements ProviderProtocol {
   private readonly endpoints: OAuth2ProviderOptions | undefined;
 
   constructor(options: OAuth2ProviderOptions | (ProviderOptions & { oidc: true })) {
-    if (typeof options.name !== 'string' || !NAME.test(options.name)) {
-      throw new TypeError(
-        `provider name ${JSON.stringify(options.name)}: use lower-case letters, digits and '-' (it becomes /auth/<name>/login)`,
-      );
-    }
-    if (typeof options.clientId !== 'string' || options.clientId === '') {
-      throw new TypeError(
-        `provider ${options.name}: clientId is required (from the provider's app settings)`,
-      );
-    }
+    checkProviderOptions(options);
     this.name = options.name;
     this.clientId = options.clientId;
     this.options = options;
@@ -116,22 +76,6 @@ export class OAuth2Provider implements ProviderProtocol {
       fetch: options.fetch,
       insecure: options.allowInsecureRequests === true,
     };
-    if (this.endpoints) {
-      for (const key of ['authorizationEndpoint', 'tokenEndpoint'] as const) {
-        if (typeof this.endpoints[key] !== 'string') {
-          throw new TypeError(`provider ${options.name}: ${key} is required`);
-        }
-      }
-      for (const key of [
-        'authorizationEndpoint',
-        'tokenEndpoint',
-        'userinfoEndpoint',
-        'revocationEndpoint',
-      ] as const) {
-        const url = this.endpoints[key];
-        if (url !== undefined) checkEndpoint(options.name, key, url, this.http.insecure);
-      }
-    }
   }
 
   /** The authorization server's metadata (configured here; discovered for OpenID Connect). */
@@ -266,36 +210,4 @@ export class OAuth2Provider implements ProviderProtocol {
   ): Promise<{ status: number; text: string; headers: Headers }> {
     return providerRequest(this, url, tokens?.accessToken, init);
   }
-}
-
-/** An endpoint must be an absolute https URL (http only with `allowInsecureRequests`). */
-function checkEndpoint(name: string, key: string, value: string, insecure: boolean): void {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new TypeError(`provider ${name}: ${key} must be an absolute URL`);
-  }
-  if (url.protocol === 'https:' || (insecure && url.protocol === 'http:')) return;
-  throw new TypeError(
-    `provider ${name}: ${key} must be https (for a local identity provider in development, set allowInsecureRequests: true)`,
-  );
-}
-
-/** Maps OpenID Connect standard claims to a {@link Profile}. */
-export function standardProfile(raw: Record<string, unknown>): Profile {
-  const str = (v: unknown): string | undefined =>
-    typeof v === 'string' && v !== '' ? v : typeof v === 'number' ? String(v) : undefined;
-  const id = str(raw.sub) ?? str(raw.id);
-  if (id === undefined) throw new TypeError('the provider sent a user without an id');
-  const email = str(raw.email);
-  return {
-    id,
-    email,
-    emailVerified:
-      email !== undefined && (raw.email_verified === true || raw.email_verified === 'true'),
-    name: str(raw.name) ?? str(raw.preferred_username),
-    picture: str(raw.picture),
-    raw,
-  };
 }

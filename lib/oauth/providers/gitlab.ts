@@ -1,4 +1,4 @@
-import { userinfo } from '../client.js';
+import { userinfo } from '../client/api.js';
 import { OIDCProvider } from '../oidc.js';
 import { type ProviderOptions, standardProfile } from '../provider.js';
 import type { Profile, ProviderTokens } from '../types.js';
