@@ -1,11 +1,12 @@
 import type Router from '@koa/router';
 import type { Context, Middleware, Next } from 'koa';
 import type { Core } from '../core.js';
-import { AuthError, type AuthErrorCode, isAuthError } from '../errors.js';
+import { AuthError, isAuthError } from '../errors.js';
 import { prefersHtml } from '../guards/guards.js';
 import { reportRefused } from '../http/render-error.js';
 import { readFields } from '../http/body.js';
 import { safeReturnTo } from '../http/return-to.js';
+import { confirmProviderPage, errorPage, knownCode, loginPage } from './pages.js';
 import type { OAuth2Provider } from './provider.js';
 import type { OAuthService } from './service.js';
 import type { BaseUser } from '../stores/types.js';
@@ -86,25 +87,6 @@ export function mountOAuthRoutes<User extends BaseUser>(
   }
 }
 
-/** The page a cross-site start of a provider sign-in lands on: one button, to the same URL. */
-function confirmProviderPage(ctx: Context, p: OAuth2Provider): string {
-  const label = LABELS[p.name] ?? p.name[0]!.toUpperCase() + p.name.slice(1);
-  const hidden = [...new URLSearchParams(ctx.querystring)]
-    .filter(([k]) => k === 'returnTo' || k === 'intent')
-    .map(([k, v]) => `<input type="hidden" name="${k}" value="${escapeHtml(v)}">`)
-    .join('\n');
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
-<meta name="referrer" content="strict-origin"><title>Sign in</title></head>
-<body><main><h1>Sign in with ${escapeHtml(label)}?</h1>
-<p>Another site sent you here to sign in to this one.</p>
-<form method="get" action="${escapeHtml(ctx.path)}">
-${hidden}
-<button type="submit">Continue with ${escapeHtml(label)}</button>
-</form></main></body></html>
-`;
-}
-
 /** `GET /error?error=<code>`: what went wrong, in our words only (a page, or JSON for APIs). */
 export function mountErrorPage<User extends BaseUser>(core: Core<User>, router: Router): void {
   router.get('/error', (ctx: Context) => {
@@ -121,15 +103,6 @@ export function mountErrorPage<User extends BaseUser>(core: Core<User>, router: 
   });
 }
 
-const LABELS: Record<string, string> = {
-  github: 'GitHub',
-  gitlab: 'GitLab',
-  huggingface: 'Hugging Face',
-  linkedin: 'LinkedIn',
-  vk: 'VK',
-  x: 'X',
-};
-
 /**
  * A plain sign-in page at `loginPath` listing the providers, for apps without their own: it
  * answers only when nothing after it did (the app's own page at that path wins). It keeps a
@@ -144,55 +117,11 @@ export function loginPageFallback<User extends BaseUser>(core: Core<User>): Midd
     const returnTo = safeReturnTo(ctx.query.returnTo, defaultReturnTo);
     const error =
       ctx.query.error === undefined ? undefined : new AuthError(knownCode(ctx.query.error));
-    const links = core.opts.providers
-      .map((p) => {
-        const href = `${prefix}/${p.name}/login?returnTo=${encodeURIComponent(returnTo)}`;
-        const label = LABELS[p.name] ?? p.name[0]!.toUpperCase() + p.name.slice(1);
-        return `<li><a href="${escapeHtml(href)}">Sign in with ${escapeHtml(label)}</a></li>`;
-      })
-      .join('\n');
     ctx.status = 200;
     ctx.type = 'html';
     ctx.set('Cache-Control', 'no-store');
-    ctx.body = `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
-<title>Sign in</title></head>
-<body><main><h1>Sign in</h1>${error ? `<p role="alert">${escapeHtml(error.toJSON().error.message)}</p>` : ''}
-<ul>
-${links}
-</ul></main></body></html>
-`;
+    ctx.body = loginPage(core.opts.providers, prefix, returnTo, error?.toJSON().error.message);
   };
-}
-
-const PAGE_CODES = new Set<AuthErrorCode>([
-  'state_mismatch',
-  'link_invalid',
-  'email_unverified',
-  'credentials_invalid',
-  'password_weak',
-  'code_invalid',
-  'email_invalid',
-  'rate_limited',
-  'mail_unavailable',
-  'access_denied',
-  'login_refused',
-  'account_exists',
-  'provider_error',
-  'store_unavailable',
-  'invalid_request',
-  'payload_too_large',
-  'csrf_failed',
-  'login_required',
-  'last_sign_in_method',
-  'reauthentication_required',
-]);
-
-/** A code we know; anything else (never reflected) is `invalid_request`. */
-function knownCode(value: unknown): AuthErrorCode {
-  return typeof value === 'string' && PAGE_CODES.has(value as AuthErrorCode)
-    ? (value as AuthErrorCode)
-    : 'invalid_request';
 }
 
 function toParams(fields: Readonly<Record<string, unknown>>): URLSearchParams {
@@ -206,17 +135,4 @@ function causeName(err: AuthError): string | undefined {
   const cause = err.cause as { name?: unknown; code?: unknown } | undefined;
   if (!cause || typeof cause !== 'object') return undefined;
   return [cause.name, cause.code].filter((x) => typeof x === 'string').join(' ') || undefined;
-}
-
-function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-
-function errorPage(message: string, code: string, loginPath: string): string {
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
-<title>Sign-in failed</title></head>
-<body><main><h1>Sign-in failed</h1><p>${escapeHtml(message)}</p>
-<p><code>${escapeHtml(code)}</code></p><p><a href="${escapeHtml(loginPath)}">Try again</a></p></main></body></html>
-`;
 }
