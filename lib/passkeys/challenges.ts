@@ -2,7 +2,7 @@ import type { Context } from 'koa';
 import type { Core } from '../core.js';
 import { storeKey } from '../stores/single-use.js';
 import { seal, unseal } from '../session/seal.js';
-import type { SessionAuth } from '../session/session.js';
+import type { SignInRecord } from '../session/types.js';
 import type { BaseUser } from '../stores/types.js';
 
 /** A pending registration, kept in the Store under the session that asked. */
@@ -43,7 +43,7 @@ export class PasskeyChallenges<User extends BaseUser> {
 
   /** Keeps `challenge` for a registration by `userId` in `session`, replacing any pending one. */
   async beginRegistration(
-    session: SessionAuth,
+    session: SignInRecord,
     userId: string,
     challenge: string,
     handle: string,
@@ -56,7 +56,7 @@ export class PasskeyChallenges<User extends BaseUser> {
 
   /** Spends the registration challenge of `session` (asked by `userId`); undefined when none. */
   async takeRegistration(
-    session: SessionAuth,
+    session: SignInRecord,
     userId: string,
   ): Promise<{ challenge: string; handle: string } | undefined> {
     const { core } = this;
@@ -107,7 +107,7 @@ export class PasskeyChallenges<User extends BaseUser> {
     return fresh ? opened.c : undefined;
   }
 
-  private regKey(session: SessionAuth): string {
-    return storeKey(this.core.opts.ring, 'flow', `passkey-register:${session.s}`);
+  private regKey(session: SignInRecord): string {
+    return storeKey(this.core.opts.ring, 'flow', `passkey-register:${session.id}`);
   }
 }

@@ -14,7 +14,7 @@ import type { Core } from '../core.js';
 import { AuthError, badRequest } from '../errors.js';
 import { appOrigin, checkCsrf, isUnsafe } from '../http/csrf.js';
 import { signInOf } from '../session/sign-in.js';
-import type { SessionAuth } from '../session/session.js';
+import type { SignInRecord } from '../session/types.js';
 import type { BaseUser } from '../stores/types.js';
 import { PasskeyChallenges } from './challenges.js';
 import {
@@ -238,7 +238,7 @@ export class PasskeyService<User extends BaseUser> {
   }
 
   /** The signed-in (cookie session, not guest) user and their session; 401 otherwise. */
-  private signedIn(ctx: Context): { user: User; session: SessionAuth } {
+  private signedIn(ctx: Context): { user: User; session: SignInRecord } {
     const auth = signInOf<User>(ctx);
     const user = auth.user;
     if (!user || !auth.session || user.anonymous === true) {

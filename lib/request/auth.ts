@@ -14,8 +14,8 @@ import type { LoginUrlOptions, OAuthService } from '../oauth/service.js';
 import type { PasskeyService, RequestPasskeys } from '../passkeys/service.js';
 import { type RequestPasswords, requestPasswords } from '../passwords/part.js';
 import { type RequestSessions, requestSessions } from '../session/devices.js';
-import type { SessionAuth } from '../session/session.js';
 import { SignIn } from '../session/sign-in.js';
+import type { SignInRecord } from '../session/types.js';
 import type { BaseUser } from '../stores/types.js';
 import { Bearer } from '../tokens/bearer.js';
 import { type RequestTokens, requestTokens } from '../tokens/part.js';
@@ -70,8 +70,8 @@ export class RequestAuth<User extends BaseUser = BaseUser> {
     return this.signIn.user;
   }
 
-  /** The sign-in sealed in the cookie, if it is live. */
-  get session(): SessionAuth | undefined {
+  /** The sign-in sealed in the cookie, if it is live: session id, user id, when signed in and last seen. */
+  get session(): SignInRecord | undefined {
     return this.signIn.session;
   }
 

@@ -2,8 +2,8 @@ import type { Context } from 'koa';
 import type { Core } from '../core.js';
 import { badRequest, isAuthError, storeUnavailable, unauthorized } from '../errors.js';
 import type { BaseUser } from '../stores/types.js';
-import type { SessionAuth, SessionInfo } from './session.js';
 import { signInOf } from './sign-in.js';
+import type { SessionInfo, SignInRecord } from './types.js';
 
 /** `ctx.auth.sessions`: the signed-in user's sessions on every device. */
 export interface RequestSessions {
@@ -21,7 +21,7 @@ export function requestSessions<User extends BaseUser>(
   ctx: Context,
 ): RequestSessions {
   const signIn = signInOf<User>(ctx);
-  const mine = (): { user: User; auth: SessionAuth } => {
+  const mine = (): { user: User; auth: SignInRecord } => {
     if (!signIn.user || !signIn.session) throw unauthorized('login_required');
     return { user: signIn.user, auth: signIn.session };
   };

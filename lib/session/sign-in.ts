@@ -4,7 +4,7 @@ import type { LinkAccountArgs } from '../options.js';
 import { AuthError, isAuthError, storeUnavailable, unauthorized } from '../errors.js';
 import type { BaseUser } from '../stores/types.js';
 import { Generations } from '../tokens/generations.js';
-import type { SessionAuth } from './session.js';
+import type { SignInRecord } from './types.js';
 
 export type { LinkAccountArgs };
 
@@ -19,7 +19,7 @@ export class SignIn<User extends BaseUser = BaseUser> {
   /** The user of a live cookie session, if any. */
   user: User | undefined;
   /** The sign-in sealed in the cookie, if it is live. */
-  session: SessionAuth | undefined;
+  session: SignInRecord | undefined;
 
   constructor(
     private readonly core: Core<User>,
@@ -68,7 +68,7 @@ export class SignIn<User extends BaseUser = BaseUser> {
   requireRecent(): void {
     const s = this.session;
     if (!s || !this.user) throw unauthorized('login_required');
-    if (Date.now() - s.c > this.core.opts.session.reauthMs) {
+    if (Date.now() - s.signedInAt > this.core.opts.session.reauthMs) {
       throw new AuthError('reauthentication_required');
     }
   }
@@ -78,7 +78,7 @@ export class SignIn<User extends BaseUser = BaseUser> {
     const live = this.session;
     await this.core.sessions.end(this.ctx, live);
     // a cookie that was already dead (replayed after a sign-out) is cleared, and not reported
-    if (live) this.core.events.emit('logout', { userId: live.u });
+    if (live) this.core.events.emit('logout', { userId: live.userId });
     this.session = undefined;
     this.user = undefined;
     this.ctx.state.user = undefined;
@@ -97,13 +97,13 @@ export class SignIn<User extends BaseUser = BaseUser> {
     try {
       let user: User | undefined;
       if (core.sessions.isKnownLive(opened)) {
-        user = await core.findUser(auth.u);
+        user = await core.findUser(auth.userId);
       } else {
         const revision = core.sessions.revisionNow();
         const mark = await core.sessions.registered(auth);
         if (mark === undefined) return core.sessions.drop(ctx);
-        const current = await core.generations.current(auth.u);
-        user = Generations.alive(mark, current) ? await core.findUser(auth.u) : undefined;
+        const current = await core.generations.current(auth.userId);
+        user = Generations.alive(mark, current) ? await core.findUser(auth.userId) : undefined;
         if (user) opened.live = revision;
       }
       if (!user) return void (await core.sessions.end(ctx, auth));
