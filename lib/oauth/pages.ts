@@ -5,6 +5,7 @@
  */
 import type { Context } from 'koa';
 import type { AuthErrorCode } from '../errors.js';
+import { escapeHtml } from '../http/html.js';
 import type { OAuth2Provider } from './provider.js';
 
 const LABELS: Record<string, string> = {
@@ -100,8 +101,4 @@ export function loginPage(
 ${links}
 </ul></main></body></html>
 `;
-}
-
-function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
