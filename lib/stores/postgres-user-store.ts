@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Passkey, PasskeyPatch } from './passkey.js';
-import { loadPeer } from './peer.js';
-import type { PgModule, PgPool, PgPoolClient } from './sql/drivers.js';
+import type { PgPool } from './sql/drivers.js';
 import { migratePostgres, type PgRun } from './sql/migrations.js';
+import { PostgresPool } from './sql/postgres-pool.js';
 import {
   PASSKEY_PATCH_COLUMNS,
   PASSKEY_SELECT,
@@ -13,14 +13,13 @@ import {
   dataFields,
   isColumnField,
   passkeyFromRow,
-  storeError,
   userColumns,
   userFromRow,
   userSelect,
 } from './sql/records.js';
-import type { AccountRow, PasskeyRow, SqlFailure, UserRow } from './sql/records.js';
+import type { AccountRow, PasskeyRow, UserRow } from './sql/records.js';
 import { tableNames, type TableNames } from './sql/tables.js';
-import type { BaseUser, LinkedAccount, UniqueField, UserStore } from './types.js';
+import type { BaseUser, LinkedAccount, UserStore } from './types.js';
 
 /** Options of a {@link PostgresUserStore}: a connection string, or a `pg` Pool. */
 export type PostgresUserStoreOptions = PostgresUserStoreSettings &
@@ -60,45 +59,18 @@ export interface PostgresUserStoreSettings {
  * ```
  */
 export class PostgresUserStore<User extends BaseUser = BaseUser> implements UserStore<User> {
-  private readonly pool: PgPool;
-  private readonly owned: boolean;
+  private readonly db: PostgresPool;
   private readonly t: TableNames;
-  private readonly hint: string;
-  private readonly connectTimeout: number;
-  private readonly queryTimeout: number;
-  private ended = false;
 
   constructor(options: PostgresUserStoreOptions) {
     this.t = tableNames(options.tablePrefix, options.schema);
-    this.connectTimeout = milliseconds(options.connectTimeout ?? 2000, 'connectTimeout');
-    this.queryTimeout = milliseconds(options.queryTimeout ?? 2000, 'queryTimeout');
-    if ('pool' in options && options.pool) {
-      this.pool = options.pool;
-      this.owned = false;
-    } else if ('connectionString' in options && typeof options.connectionString === 'string') {
-      const { Pool } = loadPeer<PgModule>('pg', 'PostgresUserStore');
-      this.pool = new Pool({
-        connectionString: options.connectionString,
-        connectionTimeoutMillis: this.connectTimeout,
-        query_timeout: this.queryTimeout,
-        statement_timeout: this.queryTimeout,
-        application_name: 'portcullis',
-      });
-      // an idle connection that dies emits this; the next call reconnects (or reports it)
-      this.pool.on('error', () => undefined);
-      this.owned = true;
-    } else {
-      throw new TypeError('PostgresUserStore: give { connectionString } or { pool }');
-    }
-    const schema = this.t.schema === undefined ? '' : ` --schema ${this.t.schema}`;
-    const prefix = this.t.prefix === 'portcullis_' ? '' : ` --prefix ${this.t.prefix}`;
-    this.hint = `npx portcullis migrate --db postgres://...${schema}${prefix}`;
+    this.db = new PostgresPool(options, this.t);
   }
 
   /** Creates or updates the tables (and the schema); the versions it applied (none when up to date). */
   migrate(): Promise<number[]> {
-    const run: PgRun = (text, values = []) => this.query(text, values);
-    return migratePostgres((work) => this.transaction(work), run, this.t);
+    const run: PgRun = (text, values = []) => this.db.query(text, values);
+    return migratePostgres((work) => this.db.transaction(work), run, this.t);
   }
 
   findById(id: string): Promise<User | undefined> {
@@ -139,7 +111,7 @@ export class PostgresUserStore<User extends BaseUser = BaseUser> implements User
 
   async delete(id: string): Promise<void> {
     // accounts and passkeys go with it: ON DELETE CASCADE
-    await this.query(`DELETE FROM ${this.t.users} WHERE id = $1`, [id]);
+    await this.db.query(`DELETE FROM ${this.t.users} WHERE id = $1`, [id]);
   }
 
   findByAccount(provider: string, subject: string): Promise<User | undefined> {
@@ -152,25 +124,25 @@ export class PostgresUserStore<User extends BaseUser = BaseUser> implements User
     const sql = `INSERT INTO ${this.t.accounts} (provider, subject, user_id, email) VALUES ($1, $2, $3, $4)
       ON CONFLICT (user_id, provider) DO UPDATE SET subject = EXCLUDED.subject, email = EXCLUDED.email`;
     const { provider, subject, email } = account;
-    await this.query(sql, [provider, subject, userId, email ?? null], userId);
+    await this.db.query(sql, [provider, subject, userId, email ?? null], userId);
   }
 
   async unlinkAccount(userId: string, provider: string): Promise<void> {
     const sql = `DELETE FROM ${this.t.accounts} WHERE user_id = $1 AND provider = $2`;
-    await this.query(sql, [userId, provider]);
+    await this.db.query(sql, [userId, provider]);
   }
 
   async accountsOf(userId: string): Promise<LinkedAccount[]> {
     const sql = `SELECT provider, subject, email FROM ${this.t.accounts} WHERE user_id = $1
       ORDER BY provider COLLATE "C"`;
-    const { rows } = await this.query(sql, [userId]);
+    const { rows } = await this.db.query(sql, [userId]);
     return (rows as AccountRow[]).map(accountFromRow);
   }
 
   async passkeysOf(userId: string): Promise<Passkey[]> {
     const sql = `SELECT ${PASSKEY_SELECT} FROM ${this.t.passkeys} WHERE user_id = $1
       ORDER BY created_at, id COLLATE "C"`;
-    const { rows } = await this.query(sql, [userId]);
+    const { rows } = await this.db.query(sql, [userId]);
     return (rows as PasskeyRow[]).map(passkeyFromRow);
   }
 
@@ -185,7 +157,7 @@ export class PostgresUserStore<User extends BaseUser = BaseUser> implements User
     const p = passkey;
     const transports = p.transports === undefined ? null : JSON.stringify(p.transports);
     const values = [p.id, userId, p.publicKey, p.counter, p.userHandle, transports, p.name];
-    await this.query(
+    await this.db.query(
       sql,
       [...values, p.deviceType, p.backedUp, p.createdAt, p.lastUsedAt ?? null],
       userId,
@@ -214,120 +186,22 @@ export class PostgresUserStore<User extends BaseUser = BaseUser> implements User
 
   async deletePasskey(userId: string, credentialId: string): Promise<boolean> {
     const sql = `DELETE FROM ${this.t.passkeys} WHERE id = $1 AND user_id = $2`;
-    const { rowCount } = await this.query(sql, [credentialId, userId]);
+    const { rowCount } = await this.db.query(sql, [credentialId, userId]);
     return (rowCount ?? 0) > 0;
   }
 
   /** Ends the Pool when this store made it; a Pool given in the options stays open. */
-  async close(): Promise<void> {
-    if (!this.owned || this.ended) return;
-    this.ended = true;
-    await this.pool.end();
+  close(): Promise<void> {
+    return this.db.close();
   }
 
   private async user(sql: string, values: unknown[]): Promise<User | undefined> {
-    const { rows } = await this.query(sql, values);
+    const { rows } = await this.db.query(sql, values);
     return rows[0] === undefined ? undefined : userFromRow<User>(rows[0] as UserRow);
   }
 
   private async passkey(sql: string, values: unknown[]): Promise<Passkey | undefined> {
-    const { rows } = await this.query(sql, values);
+    const { rows } = await this.db.query(sql, values);
     return rows[0] === undefined ? undefined : passkeyFromRow(rows[0] as PasskeyRow);
   }
-
-  /** One statement on a pooled connection; driver errors become the UserStore's. */
-  private async query(sql: string, values: unknown[], userId?: string) {
-    const client = await this.acquire();
-    try {
-      const result = await client.query({ text: sql, values, query_timeout: this.queryTimeout });
-      client.release();
-      return result;
-    } catch (err) {
-      client.release(isServerError(err) ? undefined : (err as Error)); // a broken one is dropped
-      const context = { store: 'PostgresUserStore', userId, migrateHint: this.hint };
-      throw storeError(classify(err, this.t), err, context);
-    }
-  }
-
-  /** Runs `work` in one transaction on one connection. */
-  private async transaction<T>(work: (run: PgRun) => Promise<T>): Promise<T> {
-    const client = await this.acquire();
-    const run: PgRun = (text, values) =>
-      client.query({ text, values, query_timeout: this.queryTimeout });
-    let result: T;
-    try {
-      await run('BEGIN');
-      result = await work(run);
-      await run('COMMIT');
-    } catch (err) {
-      if (!isServerError(err)) client.release(err as Error);
-      else
-        await run('ROLLBACK').then(
-          () => client.release(),
-          (e: Error) => client.release(e),
-        );
-      throw err;
-    }
-    client.release();
-    return result;
-  }
-
-  /** A pooled connection within `connectTimeout`, or a rejection that says why not. */
-  private acquire(): Promise<PgPoolClient> {
-    const pending = this.pool.connect();
-    return new Promise((resolve, reject) => {
-      let late = false;
-      const timer = setTimeout(() => {
-        late = true;
-        reject(new Error(`PostgresUserStore: no connection within ${this.connectTimeout} ms`));
-      }, this.connectTimeout);
-      pending.then(
-        (client) => {
-          clearTimeout(timer);
-          if (late) client.release();
-          else resolve(client);
-        },
-        (err: unknown) => {
-          clearTimeout(timer);
-          const reason = err instanceof Error ? err.message : String(err);
-          reject(
-            new Error(`PostgresUserStore: cannot connect to PostgreSQL: ${reason}`, { cause: err }),
-          );
-        },
-      );
-    });
-  }
-}
-
-/**
- * True for an error PostgreSQL reported (a SQLSTATE, unlike Node's `EPIPE`): the connection
- * itself is fine and goes back to the pool.
- */
-function isServerError(err: unknown): boolean {
-  const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && /^(?:[0-9][0-9A-Z]|F0|HV|P0|XX)[0-9A-Z]{3}$/.test(code);
-}
-
-/** What a pg error means; unique violations are told apart by constraint name. */
-function classify(err: unknown, t: TableNames): SqlFailure {
-  const { code, constraint } = err as { code?: unknown; constraint?: unknown };
-  if (code === '23503') return { kind: 'foreign_key' };
-  if (code === '42P01' || code === '3F000') return { kind: 'not_migrated' };
-  if (code !== '23505') return undefined;
-  const owners: Record<string, UniqueField> = {
-    [t.name('users_pkey')]: 'id',
-    [t.name('users_email_key')]: 'email',
-    [t.name('accounts_pkey')]: 'account',
-    [t.name('accounts_user_provider_key')]: 'account',
-    [t.name('passkeys_pkey')]: 'passkey',
-  };
-  const field = typeof constraint === 'string' ? owners[constraint] : undefined;
-  return field && { kind: 'unique', field };
-}
-
-function milliseconds(value: number, name: string): number {
-  if (!Number.isSafeInteger(value) || value <= 0) {
-    throw new TypeError(`PostgresUserStore: ${name} must be a positive whole number of ms`);
-  }
-  return value;
 }

@@ -333,7 +333,12 @@ describe('SQL stores: optional drivers', () => {
   });
 
   it('keeps the optional packages out of the published types', () => {
-    for (const file of ['sqlite-user-store.d.ts', 'postgres-user-store.d.ts', 'sql/drivers.d.ts']) {
+    for (const file of [
+      'sqlite-user-store.d.ts',
+      'postgres-user-store.d.ts',
+      'sql/postgres-pool.d.ts',
+      'sql/drivers.d.ts',
+    ]) {
       const dts = readFileSync(
         fileURLToPath(new URL(`../../lib/stores/${file}`, import.meta.url)),
         'utf8',
