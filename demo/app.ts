@@ -4,14 +4,8 @@ import { join } from 'node:path';
 import { bodyParser } from '@koa/bodyparser';
 import Database from 'better-sqlite3';
 import Koa from 'koa';
-import {
-  type AuthError,
-  type AuthLogger,
-  MemoryMailer,
-  Portcullis,
-  SqliteStore,
-  SqliteUserStore,
-} from 'portcullis';
+import { type AuthError, type AuthLogger, MemoryMailer, Portcullis } from 'portcullis';
+import { SqliteStore, SqliteUserStore } from 'portcullis/stores';
 import { GitHub, Google, OIDC, type OAuth2Provider } from 'portcullis/providers';
 import { AccountController } from './account.js';
 import { TokensController } from './account-tokens.js';

@@ -1,5 +1,7 @@
 /**
- * Portcullis: authentication for Koa. One barrel, named exports only.
+ * Portcullis: authentication for Koa. One barrel, named exports only: what an app needs on
+ * day one. Store back-ends are in `portcullis/stores`, providers in `portcullis/providers`,
+ * the test kit in `portcullis/testing`.
  * @packageDocumentation
  */
 export { Portcullis } from './portcullis.js';
@@ -24,8 +26,7 @@ export {
 export type { GuardDecorator } from './decorators/guards.js';
 export type { LoginRequiredOptions, TokenRequiredOptions } from './guards/guards.js';
 export type { AuthContext, OptionalAuthContext, AuthContextMethods } from './request/context.js';
-export { RequestAuth } from './request/auth.js';
-export type { RequestTokens } from './request/auth.js';
+export type { RequestAuth, RequestTokens } from './request/auth.js';
 export type {
   PortcullisOptions,
   SessionOptions,
@@ -46,28 +47,6 @@ export type { ControllerLike, ControllersOptions } from './routing/controllers.j
 export { MemoryStore } from './stores/memory-store.js';
 export type { MemoryStoreOptions } from './stores/memory-store.js';
 export { MemoryUserStore } from './stores/memory-user-store.js';
-export { RedisStore } from './stores/redis-store.js';
-export type { RedisStoreOptions, RedisClientLike } from './stores/redis-store.js';
-export { SqliteUserStore } from './stores/sqlite-user-store.js';
-export type {
-  SqliteUserStoreOptions,
-  SqliteUserStoreSettings,
-} from './stores/sqlite-user-store.js';
-export { PostgresUserStore } from './stores/postgres-user-store.js';
-export type {
-  PostgresUserStoreOptions,
-  PostgresUserStoreSettings,
-} from './stores/postgres-user-store.js';
-export type {
-  SqliteDatabase,
-  SqliteStatement,
-  PgPool,
-  PgPoolClient,
-  PgQuery,
-} from './stores/sql/drivers.js';
-export { NotMigratedError } from './stores/sql/records.js';
-export { SqliteStore } from './stores/sqlite-store.js';
-export type { SqliteStoreOptions, SqliteDatabaseLike } from './stores/sqlite-store.js';
 export type {
   Store,
   UserStore,
