@@ -23,11 +23,10 @@ import {
   MemoryStore,
   MemoryUserStore,
   Portcullis,
-  RedisStore,
-  SqliteStore,
   type Store,
   TokenRequired,
 } from '../lib/index.js';
+import { RedisStore, SqliteStore } from '../lib/stores.js';
 
 interface BenchUser {
   id: string;

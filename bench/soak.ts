@@ -19,7 +19,8 @@ import { cpus, loadavg, platform, release } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { Argon2Hasher, PostgresUserStore } from '../lib/index.js';
+import { Argon2Hasher } from '../lib/index.js';
+import { PostgresUserStore } from '../lib/stores.js';
 import { SOAK_ARGON2, SOAK_STORE_TIMEOUT, type SoakUser } from './soak/app.js';
 import {
   type FamilyTally,

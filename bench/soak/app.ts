@@ -30,11 +30,10 @@ import {
   MemoryMailer,
   Portcullis,
   Post,
-  PostgresUserStore,
-  RedisStore,
   TokenRequired,
   isAuthError,
 } from '../../lib/index.js';
+import { PostgresUserStore, RedisStore } from '../../lib/stores.js';
 
 export interface SoakUser extends BaseUser {
   id: string;

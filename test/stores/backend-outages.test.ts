@@ -12,12 +12,10 @@ import {
   MemoryStore,
   MemoryUserStore,
   Portcullis,
-  PostgresUserStore,
-  RedisStore,
-  SqliteStore,
   type Store,
   type UserStore,
 } from '../../lib/index.js';
+import { PostgresUserStore, RedisStore, SqliteStore } from '../../lib/stores.js';
 import { MemoryLogger, secretA } from '../support/app.js';
 import { POSTGRES_URL, needService } from '../support/services.js';
 import { TcpProxy } from '../support/proxy.js';

@@ -5,7 +5,7 @@ import { createServer, request as httpRequest, type Server } from 'node:http';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { PostgresUserStore } from '../../lib/index.js';
+import { PostgresUserStore } from '../../lib/stores.js';
 import { Browser } from '../support/browser.js';
 import { type Inbox, startInbox } from '../support/smtp.js';
 import { POSTGRES_URL, REDIS_URL, needService } from '../support/services.js';

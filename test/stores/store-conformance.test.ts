@@ -3,13 +3,8 @@ import Koa from 'koa';
 import request from 'supertest';
 import { RateLimiterRes } from 'rate-limiter-flexible';
 import { Redis } from 'ioredis';
-import {
-  MemoryUserStore,
-  Portcullis,
-  RedisStore,
-  SqliteStore,
-  type Store,
-} from '../../lib/index.js';
+import { MemoryUserStore, Portcullis, type Store } from '../../lib/index.js';
+import { RedisStore, SqliteStore } from '../../lib/stores.js';
 import { REDIS_URL, needService } from '../support/services.js';
 import { MemoryLogger, secretA } from '../support/app.js';
 import { allBackends, type Backend } from './backends.js';

@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
 import request from 'supertest';
-import { type IssuedTokens, MemoryStore, RedisStore, type Store } from '../../lib/index.js';
+import { type IssuedTokens, MemoryStore, type Store } from '../../lib/index.js';
+import { RedisStore } from '../../lib/stores.js';
 import { type TestApp, makeApp } from '../support/app.js';
 import { REDIS_URL, needService } from '../support/services.js';
 import { bearer, codeOf, signAccess } from '../support/tokens.js';

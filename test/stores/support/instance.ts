@@ -13,11 +13,10 @@ import {
   Controller,
   LoginRequired,
   Portcullis,
-  PostgresUserStore,
   Post,
-  RedisStore,
   SmtpMailer,
 } from '../../../lib/index.js';
+import { PostgresUserStore, RedisStore } from '../../../lib/stores.js';
 
 const env = (name: string): string => {
   const value = process.env[name];
