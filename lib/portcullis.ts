@@ -19,7 +19,8 @@ import { OAuthService } from './oauth/service.js';
 import { PasskeyService } from './passkeys/service.js';
 import { RateLimits } from './ratelimit/limiter.js';
 import { type PortcullisOptions, resolveOptions } from './options.js';
-import { type Features, RequestAuth, authOf } from './request/auth.js';
+import { type Features, RequestAuth } from './request/auth.js';
+import { installContextMethods } from './request/context-methods.js';
 import {
   type ControllerLike,
   type ControllersOptions,
@@ -39,8 +40,6 @@ import {
   type TokenType,
   type VerifiedToken,
 } from './tokens/service.js';
-
-const INSTALLED = Symbol('portcullis:context');
 
 /**
  * Authentication for a Koa app: encrypted cookie sessions, bearer tokens, decorated
@@ -274,28 +273,4 @@ export class Portcullis<User extends BaseUser = BaseUser> {
     this.core.events.off(event, listener);
     return this;
   }
-}
-
-/** Defines `ctx.login`, `ctx.logout` and `ctx.isAuthenticated` once on the app's context prototype. */
-function installContextMethods(ctx: Context): void {
-  const proto = ctx.app.context as Record<PropertyKey, unknown>;
-  if (proto[INSTALLED]) return;
-  Object.defineProperties(proto, {
-    [INSTALLED]: { value: true },
-    login: {
-      value(this: Context, user: BaseUser) {
-        return authOf(this).login(user);
-      },
-    },
-    logout: {
-      value(this: Context) {
-        return authOf(this).logout();
-      },
-    },
-    isAuthenticated: {
-      value(this: Context) {
-        return authOf(this).isAuthenticated();
-      },
-    },
-  });
 }
