@@ -27,6 +27,7 @@ export type { GuardDecorator } from './decorators/guards.js';
 export type { LoginRequiredOptions, TokenRequiredOptions } from './guards/guards.js';
 export type { AuthContext, OptionalAuthContext, AuthContextMethods } from './request/context.js';
 export type { RequestAuth, RequestTokens } from './request/auth.js';
+export type { SignInRecord, SessionInfo } from './session/types.js';
 export type {
   PortcullisOptions,
   SessionOptions,
