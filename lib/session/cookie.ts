@@ -38,7 +38,7 @@ export interface Opened {
   readonly of: string;
   auth: SignInRecord | undefined;
   stale: boolean;
-  /** The store revision at which registry and sign-out mark were last found live (local stores). */
+  /** The store revision at which registry and sign-out generation were last found live (local stores). */
   live?: number;
   /** koa-session's own expiry (`_expire`), if any. */
   expire: number | undefined;

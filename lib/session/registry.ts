@@ -9,7 +9,7 @@ import type { SessionInfo, SignInRecord } from './types.js';
 interface RegistryRecord {
   /** User id. */
   u: string;
-  /** The user's sign-out mark when the session started. */
+  /** The user's sign-out generation when the session started. */
   g: number;
   /** Signed in at (ms). */
   c: number;
@@ -40,7 +40,7 @@ export class SessionRegistry {
     return this.revision?.current();
   }
 
-  /** Checks the registry; returns the sign-out mark the session was issued under, or undefined when it is dead. */
+  /** Checks the registry; returns the sign-out generation the session was issued under, or undefined when it is dead. */
   async registered(auth: SignInRecord): Promise<number | undefined> {
     const raw = await this.store.get(`sess:${auth.id}`);
     if (raw === undefined) return undefined;
@@ -54,14 +54,14 @@ export class SessionRegistry {
   }
 
   /**
-   * The user's live sessions, newest first; `current` marks this request's. `mark` is the
-   * user's current sign-out mark: a session issued under an older one ended with a sign-out
+   * The user's live sessions, newest first; `current` marks this request's. `generation` is the
+   * user's current sign-out generation: a session issued under an older one ended with a sign-out
    * everywhere (or a password change), even while its record lasts.
    */
   async list(
     userId: string,
     current: SignInRecord | undefined,
-    mark: number,
+    generation: number,
   ): Promise<SessionInfo[]> {
     const ids = await this.idsOf(userId);
     const out: Array<SessionInfo & { at: number }> = [];
@@ -70,7 +70,7 @@ export class SessionRegistry {
       const raw = await this.store.get(`sess:${sid}`);
       if (raw === undefined) continue;
       const rec = JSON.parse(raw) as RegistryRecord;
-      if (rec.u !== userId || rec.g < mark) continue;
+      if (rec.u !== userId || rec.g < generation) continue;
       live.push(sid);
       const seen = Number((await this.store.get(`seen:${sid}`)) ?? rec.c);
       const isCurrent = current?.id === sid;
@@ -100,18 +100,18 @@ export class SessionRegistry {
     return false;
   }
 
-  /** Ends every session of the user but `keep`; returns how many were live (`mark`: as in `list`). */
+  /** Ends every session of the user but `keep`; returns how many were live (`generation`: as in `list`). */
   async revokeOthers(
     userId: string,
     keep: SignInRecord | undefined,
-    mark: number,
+    generation: number,
   ): Promise<number> {
     let n = 0;
     // the ids read once: a sign-in landing meanwhile stays listed (and signed in)
     const ended = (await this.idsOf(userId)).filter((sid) => sid !== keep?.id);
     for (const sid of ended) {
       const raw = await this.store.get(`sess:${sid}`);
-      if (raw !== undefined && (JSON.parse(raw) as RegistryRecord).g >= mark) n++;
+      if (raw !== undefined && (JSON.parse(raw) as RegistryRecord).g >= generation) n++;
       await this.store.delete(`sess:${sid}`);
     }
     bumpRevision(this.store);
@@ -120,10 +120,10 @@ export class SessionRegistry {
   }
 
   /** Writes the session's record: it is live from now on (`device`: the User-Agent, if any). */
-  async register(auth: SignInRecord, mark: number, device?: string): Promise<void> {
+  async register(auth: SignInRecord, generation: number, device?: string): Promise<void> {
     const rec: RegistryRecord = {
       u: auth.userId,
-      g: mark,
+      g: generation,
       c: auth.signedInAt,
       ...(device ? { d: device } : {}),
     };

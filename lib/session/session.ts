@@ -60,7 +60,7 @@ export class SessionManager {
     return this.cookie.open(sealed, now);
   }
 
-  /** Checks the registry; returns the sign-out mark the session was issued under, or undefined when it is dead. */
+  /** Checks the registry; returns the sign-out generation the session was issued under, or undefined when it is dead. */
   registered(auth: SignInRecord): Promise<number | undefined> {
     return this.registry.registered(auth);
   }
@@ -75,9 +75,9 @@ export class SessionManager {
     return this.registry.seen(auth, now);
   }
 
-  /** The user's live sessions, newest first (`mark`: the user's current sign-out mark). */
-  list(userId: string, current: SignInRecord | undefined, mark: number): Promise<SessionInfo[]> {
-    return this.registry.list(userId, current, mark);
+  /** The user's live sessions, newest first (`generation`: the user's current sign-out generation). */
+  list(userId: string, current: SignInRecord | undefined, generation: number): Promise<SessionInfo[]> {
+    return this.registry.list(userId, current, generation);
   }
 
   /** Ends the user's session with public id `id` (false when there is none); `except` is never ended. */
@@ -86,8 +86,8 @@ export class SessionManager {
   }
 
   /** Ends every session of the user but `keep`; returns how many were live. */
-  revokeOthers(userId: string, keep: SignInRecord | undefined, mark: number): Promise<number> {
-    return this.registry.revokeOthers(userId, keep, mark);
+  revokeOthers(userId: string, keep: SignInRecord | undefined, generation: number): Promise<number> {
+    return this.registry.revokeOthers(userId, keep, generation);
   }
 
   /**
@@ -101,7 +101,7 @@ export class SessionManager {
   async start(
     ctx: Context,
     userId: string,
-    mark: number,
+    generation: number,
     previous: SignInRecord | undefined,
   ): Promise<SignInRecord> {
     const now = Date.now();
@@ -109,7 +109,7 @@ export class SessionManager {
     const old = previous ?? this.cookie.peek(ctx);
     if (old) await this.registry.revoke(old);
     try {
-      await this.registry.register(auth, mark, ctx.get('User-Agent').slice(0, 200));
+      await this.registry.register(auth, generation, ctx.get('User-Agent').slice(0, 200));
       await this.registry.index(auth);
     } catch (err) {
       this.registry.forget(auth);
@@ -138,10 +138,10 @@ export class SessionManager {
   }
 
   /** Seals a new session for `userId` outside a request (the test kit); returns the Cookie header value. */
-  async cookieFor(userId: string, mark: number): Promise<string> {
+  async cookieFor(userId: string, generation: number): Promise<string> {
     const now = Date.now();
     const auth: SignInRecord = { id: randomToken(18), userId, signedInAt: now, lastSeenAt: now };
-    await this.registry.register(auth, mark);
+    await this.registry.register(auth, generation);
     return this.cookie.header(auth, now);
   }
 }

@@ -46,8 +46,8 @@ export class SignIn<User extends BaseUser = BaseUser> {
       await mergeGuest(this.core, this.ctx, guest, user);
     }
     try {
-      const mark = await this.core.generations.current(user.id);
-      this.session = await this.core.sessions.start(this.ctx, user.id, mark, this.session);
+      const generation = await this.core.generations.current(user.id);
+      this.session = await this.core.sessions.start(this.ctx, user.id, generation, this.session);
     } catch (err) {
       // A sign-in that fails leaves the browser signed out, never on its old session id: a
       // guest upgraded just before (same user id) must not carry on under a session id it
@@ -100,10 +100,10 @@ export class SignIn<User extends BaseUser = BaseUser> {
         user = await core.findUser(auth.userId);
       } else {
         const revision = core.sessions.revisionNow();
-        const mark = await core.sessions.registered(auth);
-        if (mark === undefined) return core.sessions.drop(ctx);
+        const generation = await core.sessions.registered(auth);
+        if (generation === undefined) return core.sessions.drop(ctx);
         const current = await core.generations.current(auth.userId);
-        user = Generations.alive(mark, current) ? await core.findUser(auth.userId) : undefined;
+        user = Generations.alive(generation, current) ? await core.findUser(auth.userId) : undefined;
         if (user) opened.live = revision;
       }
       if (!user) return void (await core.sessions.end(ctx, auth));
