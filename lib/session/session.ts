@@ -76,7 +76,11 @@ export class SessionManager {
   }
 
   /** The user's live sessions, newest first (`generation`: the user's current sign-out generation). */
-  list(userId: string, current: SignInRecord | undefined, generation: number): Promise<SessionInfo[]> {
+  list(
+    userId: string,
+    current: SignInRecord | undefined,
+    generation: number,
+  ): Promise<SessionInfo[]> {
     return this.registry.list(userId, current, generation);
   }
 
@@ -86,7 +90,11 @@ export class SessionManager {
   }
 
   /** Ends every session of the user but `keep`; returns how many were live. */
-  revokeOthers(userId: string, keep: SignInRecord | undefined, generation: number): Promise<number> {
+  revokeOthers(
+    userId: string,
+    keep: SignInRecord | undefined,
+    generation: number,
+  ): Promise<number> {
     return this.registry.revokeOthers(userId, keep, generation);
   }
 

@@ -103,7 +103,9 @@ export class SignIn<User extends BaseUser = BaseUser> {
         const generation = await core.sessions.registered(auth);
         if (generation === undefined) return core.sessions.drop(ctx);
         const current = await core.generations.current(auth.userId);
-        user = Generations.alive(generation, current) ? await core.findUser(auth.userId) : undefined;
+        user = Generations.alive(generation, current)
+          ? await core.findUser(auth.userId)
+          : undefined;
         if (user) opened.live = revision;
       }
       if (!user) return void (await core.sessions.end(ctx, auth));
