@@ -103,29 +103,23 @@ export class MagicLinks<User extends BaseUser> {
     const raw = await core.bounded(() => core.store.take(key));
     if (raw === undefined) throw badRequest('link_invalid');
     const record = JSON.parse(raw) as Expiring<MagicRecord>;
-    let putBack = raw;
-    return putBackOnFailure(
-      core.store,
-      key,
-      () => putBack,
-      async () => {
-        const auth = signInOf<User>(ctx);
-        // a link completed in another browser (sent there by whoever asked for it: login CSRF)
-        // signs that browser in, but never merges or upgrades its guest
-        const here = this.askedHere(ctx, record);
-        const user = await userWithProvenEmail(core, record.e, {
-          issued: stampOf(record),
-          passed: () => void (putBack = JSON.stringify({ ...record, k: 1 })),
-          here: (found) => this.browser.setUp(ctx, found, auth.user),
-          guest: here ? auth.user : undefined,
-          create: this.email.settings.createUsers,
-          invalid: 'link_invalid',
-        });
-        if (!user) throw badRequest('link_invalid');
-        await auth.login(user, 'magic_link', { mergeGuest: here });
-        return record.r;
-      },
-    );
+    return putBackOnFailure(core.store, key, raw, async (passed) => {
+      const auth = signInOf<User>(ctx);
+      // a link completed in another browser (sent there by whoever asked for it: login CSRF)
+      // signs that browser in, but never merges or upgrades its guest
+      const here = this.askedHere(ctx, record);
+      const user = await userWithProvenEmail(core, record.e, {
+        issued: stampOf(record),
+        passed,
+        here: (found) => this.browser.setUp(ctx, found, auth.user),
+        guest: here ? auth.user : undefined,
+        create: this.email.settings.createUsers,
+        invalid: 'link_invalid',
+      });
+      if (!user) throw badRequest('link_invalid');
+      await auth.login(user, 'magic_link', { mergeGuest: here });
+      return record.r;
+    });
   }
 
   private askedHere(ctx: Context, record: MagicRecord): boolean {

@@ -116,27 +116,22 @@ export class EmailCodes<User extends BaseUser> {
     const taken = await core.bounded(() => core.store.take(key));
     if (taken === undefined) throw badRequest('code_invalid');
     // put back (the tries count kept) if a back-end fails from here on: the same code works once it is back
-    let putBack = { ...record, x: opened.x };
-    const user = await putBackOnFailure(
-      core.store,
-      key,
-      () => JSON.stringify(putBack),
-      async () => {
-        // a code is bound to the browser that asked for it: its guest may be upgraded or merged
-        const auth = signInOf<User>(ctx);
-        const found = await userWithProvenEmail(core, to, {
-          issued: stampOf(record),
-          passed: () => void (putBack = { ...putBack, k: 1 }),
-          here: (user) => this.browser.setUp(ctx, user, auth.user),
-          guest: auth.user,
-          create: email.settings.createUsers,
-          invalid: 'code_invalid',
-        });
-        if (!found) throw badRequest('code_invalid');
-        await auth.login(found, 'email_code');
-        return found;
-      },
-    );
+    const putBack = JSON.stringify({ ...record, x: opened.x });
+    const user = await putBackOnFailure(core.store, key, putBack, async (passed) => {
+      // a code is bound to the browser that asked for it: its guest may be upgraded or merged
+      const auth = signInOf<User>(ctx);
+      const found = await userWithProvenEmail(core, to, {
+        issued: stampOf(record),
+        passed,
+        here: (user) => this.browser.setUp(ctx, user, auth.user),
+        guest: auth.user,
+        create: email.settings.createUsers,
+        invalid: 'code_invalid',
+      });
+      if (!found) throw badRequest('code_invalid');
+      await auth.login(found, 'email_code');
+      return found;
+    });
     ctx.cookies.set(this.cookieName, '', {
       path: '/',
       expires: new Date(0),

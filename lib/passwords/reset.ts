@@ -76,37 +76,31 @@ export class PasswordResets<User extends BaseUser> {
     const raw = await core.bounded(() => core.store.take(key));
     if (raw === undefined) throw badRequest('link_invalid');
     const record = JSON.parse(raw) as Expiring<ResetRecord>;
-    let putBack = raw;
-    return putBackOnFailure(
-      core.store,
-      key,
-      () => putBack,
-      async () => {
-        if (!(await this.isCurrent(key, record))) throw badRequest('link_invalid');
-        putBack = JSON.stringify({ ...record, k: 1 }); // what follows ends the user's sessions
-        const auth = signInOf<User>(ctx);
-        const found = await core.findUser(record.u);
-        if (!found) throw badRequest('link_invalid');
-        // the link proved the mailbox: the same rule as every other proof of an address
-        const owner = found.email
-          ? await claimProvenEmail(
-              core,
-              found,
-              found.email,
-              this.browser.setUp(ctx, found, auth.user),
-            )
-          : found;
-        const user = await this.hashes.replace(owner.id, pw, { emailVerified: true });
-        if (!user) throw badRequest('link_invalid');
-        await core.bounded(() => core.store.delete(latestResetKey(record.u)));
-        core.events.emit('password_reset', { userId: user.id });
-        const asked = this.browser.read(ctx)?.b;
-        const here =
-          asked !== undefined && typeof record.b === 'string' && safeEqual(asked, record.b);
-        await auth.login(user, 'password_reset', { mergeGuest: here });
-        return user;
-      },
-    );
+    return putBackOnFailure(core.store, key, raw, async (passed) => {
+      if (!(await this.isCurrent(key, record))) throw badRequest('link_invalid');
+      passed(); // what follows ends the user's sessions
+      const auth = signInOf<User>(ctx);
+      const found = await core.findUser(record.u);
+      if (!found) throw badRequest('link_invalid');
+      // the link proved the mailbox: the same rule as every other proof of an address
+      const owner = found.email
+        ? await claimProvenEmail(
+            core,
+            found,
+            found.email,
+            this.browser.setUp(ctx, found, auth.user),
+          )
+        : found;
+      const user = await this.hashes.replace(owner.id, pw, { emailVerified: true });
+      if (!user) throw badRequest('link_invalid');
+      await core.bounded(() => core.store.delete(latestResetKey(record.u)));
+      core.events.emit('password_reset', { userId: user.id });
+      const asked = this.browser.read(ctx)?.b;
+      const here =
+        asked !== undefined && typeof record.b === 'string' && safeEqual(asked, record.b);
+      await auth.login(user, 'password_reset', { mergeGuest: here });
+      return user;
+    });
   }
 
   /** True when a reset link is live (read only, for the page behind GET). */

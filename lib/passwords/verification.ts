@@ -60,22 +60,16 @@ export class EmailVerification<User extends BaseUser> {
     if (raw === undefined) throw badRequest('link_invalid');
     const record = JSON.parse(raw) as Expiring<VerifyRecord>;
     const { u, e } = record;
-    let putBack = raw;
-    const owner = await putBackOnFailure(
-      core.store,
-      key,
-      () => putBack,
-      async () => {
-        const user = await core.findUser(u);
-        if (!user || user.email?.toLowerCase() !== e) throw badRequest('link_invalid');
-        if (!(await issuedAlive(core, u, record))) throw badRequest('link_invalid');
-        putBack = JSON.stringify({ ...record, k: 1 }); // what follows may end the user's sessions
-        // in the browser that registered, a guest becomes a full account in place and the
-        // password stays; anywhere else, see claimProvenEmail
-        const here = this.browser.setUp(ctx, user, signInOf<User>(ctx).user);
-        return claimProvenEmail(core, user, e, here);
-      },
-    );
+    const owner = await putBackOnFailure(core.store, key, raw, async (passed) => {
+      const user = await core.findUser(u);
+      if (!user || user.email?.toLowerCase() !== e) throw badRequest('link_invalid');
+      if (!(await issuedAlive(core, u, record))) throw badRequest('link_invalid');
+      passed(); // what follows may end the user's sessions
+      // in the browser that registered, a guest becomes a full account in place and the
+      // password stays; anywhere else, see claimProvenEmail
+      const here = this.browser.setUp(ctx, user, signInOf<User>(ctx).user);
+      return claimProvenEmail(core, user, e, here);
+    });
     core.events.emit('email_verified', { userId: owner.id });
   }
 

@@ -52,27 +52,30 @@ export function expiring<T extends object>(record: T, ttlMs: number): string {
 }
 
 /**
- * Runs `use` on a single-use record just taken from the store. When `use` fails for want of a
- * back-end (an error answered 5xx: a store or user store down), the record is put back for the
- * rest of its lifetime, so the same link or code works once the back-end is back; a refusal of
- * the request (4xx) or a success leaves it spent. The put-back is best effort and not awaited:
- * with the store down too, the link stays spent and the user asks for a new one. `raw` may be
- * a function: the record to put back as `use` left it (see {@link Stamped}).
+ * Runs `use` on a single-use record (`raw`, its stored form) just taken from the store. When
+ * `use` fails for want of a back-end (an error answered 5xx: a store or user store down), the
+ * record is put back for the rest of its lifetime, so the same link or code works once the
+ * back-end is back; a refusal of the request (4xx) or a success leaves it spent. The put-back
+ * is best effort and not awaited: with the store down too, the link stays spent and the user
+ * asks for a new one. `use` calls `passed()` once the record passed its checks, before writes
+ * that may end the user's sessions: a record put back after that is marked (`k`, see
+ * {@link Stamped}) so that its retry is not refused by them.
  */
 export async function putBackOnFailure<T>(
   store: Store,
   key: string,
-  record: string | (() => string),
-  use: () => Promise<T>,
+  raw: string,
+  use: (passed: () => void) => Promise<T>,
 ): Promise<T> {
+  let checked = false;
   try {
-    return await use();
+    return await use(() => void (checked = true));
   } catch (err) {
-    const raw = typeof record === 'string' ? record : record();
-    const left = (JSON.parse(raw) as { x?: unknown }).x;
+    const record = checked ? JSON.stringify({ ...JSON.parse(raw), k: 1 }) : raw;
+    const left = (JSON.parse(record) as { x?: unknown }).x;
     const ttl = typeof left === 'number' ? left - Date.now() : 0;
     if (ttl > 0 && !(isAuthError(err) && err.status < 500)) {
-      store.add(key, raw, ttl).catch(() => undefined);
+      store.add(key, record, ttl).catch(() => undefined);
     }
     throw err;
   }
