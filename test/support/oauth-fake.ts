@@ -50,12 +50,16 @@ export interface Fake {
     verifier: string | undefined,
     redirectUri: string | undefined,
   ): IssuedCode | undefined;
+  /** `redeem()` with the token request's `code`, `code_verifier` and `redirect_uri` (if sent). */
+  redeemForm(form: URLSearchParams): IssuedCode | undefined;
   /** Parses `Authorization: Basic`. */
   basic(headers: Recorded['headers']): { id: string; secret: string } | undefined;
   /** Signs an ID token (RS256, kid `fake-1`). */
   idToken(claims: JWTPayload, header?: Record<string, unknown>): Promise<string>;
   /** The JWKS to serve at the provider's `jwks_uri`. */
   jwks(): Promise<{ keys: unknown[] }>;
+  /** Serves `jwks()` at `GET path`. */
+  serveJwks(path: string): void;
   close(): Promise<void>;
 }
 
@@ -94,7 +98,7 @@ export async function startFake(hosts: string[]): Promise<Fake> {
     headers.set('x-original-host', u.host);
     return fetch(`${running.url}${u.pathname}${u.search}`, { ...init, headers });
   };
-  return {
+  const fake: Fake = {
     url: running.url,
     router,
     requests,
@@ -137,6 +141,13 @@ export async function startFake(hosts: string[]): Promise<Fake> {
       }
       return issued;
     },
+    redeemForm(form) {
+      return fake.redeem(
+        form.get('code') ?? '',
+        form.get('code_verifier') ?? undefined,
+        form.get('redirect_uri') ?? undefined,
+      );
+    },
     basic(headers) {
       const h = headers.authorization;
       if (typeof h !== 'string' || !h.startsWith('Basic ')) return undefined;
@@ -153,6 +164,12 @@ export async function startFake(hosts: string[]): Promise<Fake> {
         keys: [{ ...(await exportJWK(publicKey)), kid: 'fake-1', alg: 'RS256', use: 'sig' }],
       };
     },
+    serveJwks(path) {
+      router.get(path, async (ctx) => {
+        ctx.body = await fake.jwks();
+      });
+    },
     close: () => running.close(),
   };
+  return fake;
 }

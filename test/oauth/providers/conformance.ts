@@ -6,15 +6,9 @@
  * `<provider>.test.ts`, on the same fake.
  */
 import { expect } from 'chai';
-import type { OAuthApp } from '../../support/oauth-app.js';
 import { Browser, type Step } from '../../support/browser.js';
-import type { Fake, Recorded } from '../../support/oauth-fake.js';
-
-/** A provider's fake servers and an app signing in through them. */
-export interface ProviderRig {
-  app: OAuthApp;
-  fake: Fake;
-}
+import type { Recorded } from '../../support/oauth-fake.js';
+import type { ProviderRig } from '../../support/oauth-provider-rig.js';
 
 /** What the conformance suite needs to know about one provider. */
 export interface ProviderCase<R extends ProviderRig = ProviderRig> {
@@ -22,7 +16,7 @@ export interface ProviderCase<R extends ProviderRig = ProviderRig> {
   title: string;
   /** The provider's name on the app's routes (`/auth/<name>/login`). */
   name: string;
-  /** Starts the fake and the app for the current `describe` (mocha hooks) and returns them. */
+  /** Starts the fake and the app for the current `describe` (`useProviderRig()`) and returns them. */
   use(): R;
   /** The documented authorization request (`redirect_uri` is always the app's callback). */
   authorization: {

@@ -2,8 +2,7 @@ import { expect } from 'chai';
 import type { ProviderCase } from './conformance.js';
 import { GitLab } from '../../../lib/oauth/providers/gitlab.js';
 import type { Profile } from '../../../lib/providers.js';
-import { type OAuthApp, startApp } from '../../support/oauth-app.js';
-import { type Fake, startFake } from '../../support/oauth-fake.js';
+import { type ProviderRig, useProviderRig } from '../../support/oauth-provider-rig.js';
 
 export const CLIENT = { clientId: 'gl-app-id', clientSecret: 'gl-secret-0123456789' };
 export const CORP = { clientId: 'corp-app-id', clientSecret: 'corp-secret-0123456789' };
@@ -20,169 +19,143 @@ export const SITES = [
   },
 ];
 
-/** The fake GitLab servers and an app signing in through them, for the current describe. */
-export function useGitLab() {
-  let fake: Fake;
-  let app: OAuthApp;
-  let idClaims: Record<string, unknown>;
-  let info: Record<string, unknown>;
-  let expiresIn: number;
-  const profiles: Profile[] = [];
+/** The fake GitLab servers and an app signing in through them, and what they answer. */
+export interface GitLabRig extends ProviderRig {
+  /** The ID token's claims (most profile claims come only from UserInfo). */
+  idClaims: Record<string, unknown>;
+  /** The UserInfo answer. */
+  info: Record<string, unknown>;
+  expiresIn: number;
+  /** Every sign-in's profile (kept across the describe's tests). */
+  profiles: Profile[];
+}
 
-  before(async () => {
-    fake = await startFake(SITES.map((s) => s.host));
-    for (const { issuer, host, root, client, tag } of SITES) {
-      const mine = (ctx: { state: { rec: { host: string } }; status: number }): boolean =>
-        ctx.state.rec.host === host || !(ctx.status = 404);
-      const clientOk = (headers: Record<string, unknown>): boolean => {
-        const basic = fake.basic(headers as never);
-        return basic?.id === client.clientId && basic.secret === client.clientSecret;
-      };
-      fake.router.get(`${root}/.well-known/openid-configuration`, (ctx) => {
-        if (!mine(ctx)) return;
-        ctx.body = {
-          issuer,
-          authorization_endpoint: `${issuer}/oauth/authorize`,
-          token_endpoint: `${issuer}/oauth/token`,
-          revocation_endpoint: `${issuer}/oauth/revoke`,
-          userinfo_endpoint: `${issuer}/oauth/userinfo`,
-          jwks_uri: `${issuer}/oauth/discovery/keys`,
-          response_types_supported: ['code'],
-          response_modes_supported: ['query', 'fragment', 'form_post'],
-          token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
-          subject_types_supported: ['public'],
-          id_token_signing_alg_values_supported: ['RS256'],
-          code_challenge_methods_supported: ['plain', 'S256'],
+/** The fake GitLab servers and an app signing in through them, for the current describe. */
+export function useGitLab(): GitLabRig {
+  return useProviderRig<GitLabRig>({
+    hosts: SITES.map((s) => s.host),
+    kept: { profiles: [] },
+    fresh: () => ({
+      expiresIn: 7200,
+      // most profile claims come only from UserInfo (gitlab#388176)
+      idClaims: { sub: '1234567' },
+      info: {
+        sub: '1234567',
+        sub_legacy: SUB_LEGACY,
+        name: 'Grace Lab',
+        nickname: 'grace',
+        preferred_username: 'grace',
+        email: 'grace@example.com',
+        email_verified: true,
+        website: '',
+        profile: 'https://gitlab.com/grace',
+        picture: 'https://gitlab.com/uploads/-/system/user/avatar/1234567/avatar.png',
+        groups: ['gitlab-org'],
+      },
+    }),
+    routes: (r) => {
+      const { fake } = r;
+
+      for (const { issuer, host, root, client, tag } of SITES) {
+        const mine = (ctx: { state: { rec: { host: string } }; status: number }): boolean =>
+          ctx.state.rec.host === host || !(ctx.status = 404);
+        const clientOk = (headers: Record<string, unknown>): boolean => {
+          const basic = fake.basic(headers as never);
+          return basic?.id === client.clientId && basic.secret === client.clientSecret;
         };
-      });
-      fake.router.get(`${root}/oauth/discovery/keys`, async (ctx) => {
-        if (mine(ctx)) ctx.body = await fake.jwks();
-      });
-      fake.router.post(`${root}/oauth/token`, async (ctx) => {
-        if (!mine(ctx)) return;
-        const { form, headers } = ctx.state.rec;
-        const refresh = form.get('grant_type') === 'refresh_token';
-        const issued = refresh
-          ? undefined
-          : fake.redeem(
-              form.get('code') ?? '',
-              form.get('code_verifier') ?? undefined,
-              form.get('redirect_uri') ?? undefined,
-            );
-        if (
-          !clientOk(headers) ||
-          (refresh ? form.get('refresh_token') !== `${tag}-refresh-1` : !issued)
-        ) {
-          ctx.status = 400;
+        fake.router.get(`${root}/.well-known/openid-configuration`, (ctx) => {
+          if (!mine(ctx)) return;
           ctx.body = {
-            error: 'invalid_grant',
-            error_description:
-              'The provided authorization grant is invalid, expired, revoked, does not match the redirection URI used in the authorization request, or was issued to another client.',
+            issuer,
+            authorization_endpoint: `${issuer}/oauth/authorize`,
+            token_endpoint: `${issuer}/oauth/token`,
+            revocation_endpoint: `${issuer}/oauth/revoke`,
+            userinfo_endpoint: `${issuer}/oauth/userinfo`,
+            jwks_uri: `${issuer}/oauth/discovery/keys`,
+            response_types_supported: ['code'],
+            response_modes_supported: ['query', 'fragment', 'form_post'],
+            token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+            subject_types_supported: ['public'],
+            id_token_signing_alg_values_supported: ['RS256'],
+            code_challenge_methods_supported: ['plain', 'S256'],
           };
-          return;
-        }
-        const now = Math.floor(Date.now() / 1000);
-        ctx.body = {
-          access_token: `${tag}-access-${refresh ? 2 : 1}`,
-          token_type: 'Bearer',
-          expires_in: refresh ? 7200 : expiresIn,
-          refresh_token: `${tag}-refresh-${refresh ? 2 : 1}`,
-          scope: 'openid profile email',
-          created_at: now,
-          // (whether GitLab sends a new ID token on refresh is UNCONFIRMED: this fake sends none)
-          ...(issued && {
-            id_token: await fake.idToken({
-              iss: issuer,
-              aud: client.clientId,
-              iat: now,
-              exp: now + 120,
-              auth_time: now,
-              nonce: issued.nonce,
-              sub_legacy: SUB_LEGACY,
-              ...idClaims,
+        });
+        fake.router.get(`${root}/oauth/discovery/keys`, async (ctx) => {
+          if (mine(ctx)) ctx.body = await fake.jwks();
+        });
+        fake.router.post(`${root}/oauth/token`, async (ctx) => {
+          if (!mine(ctx)) return;
+          const { form, headers } = ctx.state.rec;
+          const refresh = form.get('grant_type') === 'refresh_token';
+          const issued = refresh
+            ? undefined
+            : fake.redeem(
+                form.get('code') ?? '',
+                form.get('code_verifier') ?? undefined,
+                form.get('redirect_uri') ?? undefined,
+              );
+          if (
+            !clientOk(headers) ||
+            (refresh ? form.get('refresh_token') !== `${tag}-refresh-1` : !issued)
+          ) {
+            ctx.status = 400;
+            ctx.body = {
+              error: 'invalid_grant',
+              error_description:
+                'The provided authorization grant is invalid, expired, revoked, does not match the redirection URI used in the authorization request, or was issued to another client.',
+            };
+            return;
+          }
+          const now = Math.floor(Date.now() / 1000);
+          ctx.body = {
+            access_token: `${tag}-access-${refresh ? 2 : 1}`,
+            token_type: 'Bearer',
+            expires_in: refresh ? 7200 : r.expiresIn,
+            refresh_token: `${tag}-refresh-${refresh ? 2 : 1}`,
+            scope: 'openid profile email',
+            created_at: now,
+            // (whether GitLab sends a new ID token on refresh is UNCONFIRMED: this fake sends none)
+            ...(issued && {
+              id_token: await fake.idToken({
+                iss: issuer,
+                aud: client.clientId,
+                iat: now,
+                exp: now + 120,
+                auth_time: now,
+                nonce: issued.nonce,
+                sub_legacy: SUB_LEGACY,
+                ...r.idClaims,
+              }),
             }),
-          }),
-        };
-      });
-      fake.router.get(`${root}/oauth/userinfo`, (ctx) => {
-        if (!mine(ctx)) return;
-        if (ctx.get('authorization') !== `Bearer ${tag}-access-1`) return void (ctx.status = 401);
-        ctx.body = info;
-      });
-      fake.router.post(`${root}/oauth/revoke`, (ctx) => {
-        if (!mine(ctx)) return;
-        ctx.status = clientOk(ctx.state.rec.headers) ? 200 : 403;
-        ctx.body = {};
-      });
-    }
-    app = await startApp(
-      () => [
-        new GitLab({ ...CLIENT, fetch: fake.fetch }),
-        new GitLab({
-          ...CORP,
-          name: 'gitlab-corp',
-          baseUrl: `${SITES[1]!.issuer}/`,
-          fetch: fake.fetch,
-        }),
-      ],
-      { onOAuthLogin: ({ profile }) => void profiles.push(profile) },
-    );
+          };
+        });
+        fake.router.get(`${root}/oauth/userinfo`, (ctx) => {
+          if (!mine(ctx)) return;
+          if (ctx.get('authorization') !== `Bearer ${tag}-access-1`) return void (ctx.status = 401);
+          ctx.body = r.info;
+        });
+        fake.router.post(`${root}/oauth/revoke`, (ctx) => {
+          if (!mine(ctx)) return;
+          ctx.status = clientOk(ctx.state.rec.headers) ? 200 : 403;
+          ctx.body = {};
+        });
+      }
+    },
+    providers: (r) => [
+      new GitLab({ ...CLIENT, fetch: r.fake.fetch }),
+      new GitLab({
+        ...CORP,
+        name: 'gitlab-corp',
+        baseUrl: `${SITES[1]!.issuer}/`,
+        fetch: r.fake.fetch,
+      }),
+    ],
+    options: (r) => ({ onOAuthLogin: ({ profile }) => void r.profiles.push(profile) }),
   });
-  after(async () => {
-    await app?.close();
-    await fake?.close();
-  });
-  beforeEach(() => {
-    expiresIn = 7200;
-    // most profile claims come only from UserInfo (gitlab#388176)
-    idClaims = { sub: '1234567' };
-    info = {
-      sub: '1234567',
-      sub_legacy: SUB_LEGACY,
-      name: 'Grace Lab',
-      nickname: 'grace',
-      preferred_username: 'grace',
-      email: 'grace@example.com',
-      email_verified: true,
-      website: '',
-      profile: 'https://gitlab.com/grace',
-      picture: 'https://gitlab.com/uploads/-/system/user/avatar/1234567/avatar.png',
-      groups: ['gitlab-org'],
-    };
-  });
-  return {
-    get fake(): Fake {
-      return fake;
-    },
-    get app(): OAuthApp {
-      return app;
-    },
-    get idClaims(): Record<string, unknown> {
-      return idClaims;
-    },
-    set idClaims(value: Record<string, unknown>) {
-      idClaims = value;
-    },
-    get info(): Record<string, unknown> {
-      return info;
-    },
-    set info(value: Record<string, unknown>) {
-      info = value;
-    },
-    get expiresIn(): number {
-      return expiresIn;
-    },
-    set expiresIn(value: number) {
-      expiresIn = value;
-    },
-    get profiles(): Profile[] {
-      return profiles;
-    },
-  };
 }
 
 /** GitLab through the provider conformance suite (conformance.ts). */
-export const gitlabCase: ProviderCase<ReturnType<typeof useGitLab>> = {
+export const gitlabCase: ProviderCase<GitLabRig> = {
   title: 'GitLab',
   name: 'gitlab',
   use: useGitLab,

@@ -1,8 +1,7 @@
 import type { ProviderCase } from './conformance.js';
 import type { Profile } from '../../../lib/providers.js';
 import { LinkedIn } from '../../../lib/oauth/providers/linkedin.js';
-import { type OAuthApp, startApp } from '../../support/oauth-app.js';
-import { type Fake, startFake } from '../../support/oauth-fake.js';
+import { type ProviderRig, useProviderRig } from '../../support/oauth-provider-rig.js';
 
 export const ISSUER = 'https://www.linkedin.com/oauth';
 export const CLIENT = { clientId: '86li3axmodxxxx', clientSecret: 'li-secret-0123456789' };
@@ -22,130 +21,107 @@ export function discovery(issuer: string) {
   };
 }
 
-/** The fake LinkedIn servers and an app signing in through them, for the current describe. */
-export function useLinkedIn() {
-  let fake: Fake;
-  let app: OAuthApp;
-  let profiles: Profile[];
-  let info: Record<string, unknown>;
-  let partner: boolean;
+/** The fake LinkedIn servers and an app signing in through them, and what they answer. */
+export interface LinkedInRig extends ProviderRig {
+  profiles: Profile[];
+  /** The UserInfo answer. */
+  info: Record<string, unknown>;
+  /** A partner app: refresh tokens, and access tokens that expire at once. */
+  partner: boolean;
+}
 
-  before(async () => {
-    fake = await startFake(['www.linkedin.com', 'api.linkedin.com']);
-    fake.router.get('/oauth/.well-known/openid-configuration', (ctx) => {
-      ctx.body = discovery(ISSUER);
-    });
-    fake.router.get('/oauth/openid/jwks', async (ctx) => {
-      ctx.body = await fake.jwks();
-    });
-    fake.router.post('/oauth/v2/accessToken', async (ctx) => {
-      const { form, headers } = ctx.state.rec;
-      // no Basic; and a code_verifier sent to an app without PKCE enabled is invalid_client
-      if (headers.authorization !== undefined || form.has('code_verifier')) {
-        ctx.status = 401;
-        ctx.body = { error: 'invalid_client', error_description: 'Client authentication failed' };
-        return;
-      }
-      const clientOk =
-        form.get('client_id') === CLIENT.clientId &&
-        form.get('client_secret') === CLIENT.clientSecret;
-      const refresh = form.get('grant_type') === 'refresh_token';
-      const grant = refresh
-        ? form.get('refresh_token') === 'li-refresh-1'
-        : fake.redeem(form.get('code') ?? '', undefined, form.get('redirect_uri') ?? undefined);
-      if (!clientOk || !grant) {
-        ctx.status = 400;
+/** The fake LinkedIn servers and an app signing in through them, for the current describe. */
+export function useLinkedIn(): LinkedInRig {
+  return useProviderRig<LinkedInRig>({
+    hosts: ['www.linkedin.com', 'api.linkedin.com'],
+    fresh: () => ({
+      profiles: [],
+      partner: false,
+      info: {
+        sub: '782bbtaQ',
+        name: 'John Doe',
+        given_name: 'John',
+        family_name: 'Doe',
+        picture: 'https://media.licdn.com/dms/image/v2/john-doe',
+        locale: { country: 'US', language: 'en' },
+        email: 'doe@example.com',
+        email_verified: true,
+      },
+    }),
+    routes: (r) => {
+      const { fake } = r;
+
+      fake.router.get('/oauth/.well-known/openid-configuration', (ctx) => {
+        ctx.body = discovery(ISSUER);
+      });
+      fake.router.get('/oauth/openid/jwks', async (ctx) => {
+        ctx.body = await fake.jwks();
+      });
+      fake.router.post('/oauth/v2/accessToken', async (ctx) => {
+        const { form, headers } = ctx.state.rec;
+        // no Basic; and a code_verifier sent to an app without PKCE enabled is invalid_client
+        if (headers.authorization !== undefined || form.has('code_verifier')) {
+          ctx.status = 401;
+          ctx.body = { error: 'invalid_client', error_description: 'Client authentication failed' };
+          return;
+        }
+        const clientOk =
+          form.get('client_id') === CLIENT.clientId &&
+          form.get('client_secret') === CLIENT.clientSecret;
+        const refresh = form.get('grant_type') === 'refresh_token';
+        const grant = refresh
+          ? form.get('refresh_token') === 'li-refresh-1'
+          : fake.redeem(form.get('code') ?? '', undefined, form.get('redirect_uri') ?? undefined);
+        if (!clientOk || !grant) {
+          ctx.status = 400;
+          ctx.body = {
+            error: 'invalid_request',
+            error_description:
+              'Unable to retrieve access token: appid/redirect uri/code verifier does not match authorization code. Or authorization code expired.',
+          };
+          return;
+        }
+        const now = Math.floor(Date.now() / 1000);
         ctx.body = {
-          error: 'invalid_request',
-          error_description:
-            'Unable to retrieve access token: appid/redirect uri/code verifier does not match authorization code. Or authorization code expired.',
-        };
-        return;
-      }
-      const now = Math.floor(Date.now() / 1000);
-      ctx.body = {
-        access_token: refresh ? 'AQV-refreshed' : 'AQV-access',
-        expires_in: partner ? 1 : 5183999,
-        scope: 'email,openid,profile',
-        token_type: 'Bearer',
-        // partners only: refresh tokens (365 days)
-        ...(partner ? { refresh_token: 'li-refresh-1', refresh_token_expires_in: 31535999 } : {}),
-        // LinkedIn's ID token: the new issuer, and no nonce
-        ...(refresh
-          ? {}
-          : {
-              id_token: await fake.idToken({
-                iss: ISSUER,
-                aud: CLIENT.clientId,
-                sub: info.sub as string,
-                iat: now,
-                exp: now + 3600,
-                email_verified: 'true',
+          access_token: refresh ? 'AQV-refreshed' : 'AQV-access',
+          expires_in: r.partner ? 1 : 5183999,
+          scope: 'email,openid,profile',
+          token_type: 'Bearer',
+          // partners only: refresh tokens (365 days)
+          ...(r.partner
+            ? { refresh_token: 'li-refresh-1', refresh_token_expires_in: 31535999 }
+            : {}),
+          // LinkedIn's ID token: the new issuer, and no nonce
+          ...(refresh
+            ? {}
+            : {
+                id_token: await fake.idToken({
+                  iss: ISSUER,
+                  aud: CLIENT.clientId,
+                  sub: r.info.sub as string,
+                  iat: now,
+                  exp: now + 3600,
+                  email_verified: 'true',
+                }),
               }),
-            }),
-      };
-    });
-    fake.router.get('/v2/userinfo', (ctx) => {
-      const ok = ['Bearer AQV-access', 'Bearer AQV-refreshed'].includes(ctx.get('authorization'));
-      if (ctx.state.rec.host !== 'api.linkedin.com' || !ok) ctx.status = 401;
-      else ctx.body = info;
-    });
-    app = await startApp(
-      () => [
-        new LinkedIn({ ...CLIENT, fetch: fake.fetch }),
-        new LinkedIn({ name: 'linkedin-pkce', ...CLIENT, pkce: true, fetch: fake.fetch }),
-      ],
-      { onOAuthLogin: ({ profile }) => void profiles.push(profile) },
-    );
+        };
+      });
+      fake.router.get('/v2/userinfo', (ctx) => {
+        const ok = ['Bearer AQV-access', 'Bearer AQV-refreshed'].includes(ctx.get('authorization'));
+        if (ctx.state.rec.host !== 'api.linkedin.com' || !ok) ctx.status = 401;
+        else ctx.body = r.info;
+      });
+    },
+    providers: (r) => [
+      new LinkedIn({ ...CLIENT, fetch: r.fake.fetch }),
+      new LinkedIn({ name: 'linkedin-pkce', ...CLIENT, pkce: true, fetch: r.fake.fetch }),
+    ],
+    options: (r) => ({ onOAuthLogin: ({ profile }) => void r.profiles.push(profile) }),
   });
-  after(async () => {
-    await app?.close();
-    await fake?.close();
-  });
-  beforeEach(() => {
-    profiles = [];
-    partner = false;
-    info = {
-      sub: '782bbtaQ',
-      name: 'John Doe',
-      given_name: 'John',
-      family_name: 'Doe',
-      picture: 'https://media.licdn.com/dms/image/v2/john-doe',
-      locale: { country: 'US', language: 'en' },
-      email: 'doe@example.com',
-      email_verified: true,
-    };
-  });
-  return {
-    get fake(): Fake {
-      return fake;
-    },
-    get app(): OAuthApp {
-      return app;
-    },
-    get profiles(): Profile[] {
-      return profiles;
-    },
-    set profiles(value: Profile[]) {
-      profiles = value;
-    },
-    get info(): Record<string, unknown> {
-      return info;
-    },
-    set info(value: Record<string, unknown>) {
-      info = value;
-    },
-    get partner(): boolean {
-      return partner;
-    },
-    set partner(value: boolean) {
-      partner = value;
-    },
-  };
 }
 
 /** LinkedIn through the provider conformance suite (conformance.ts). */
-export const linkedinCase: ProviderCase<ReturnType<typeof useLinkedIn>> = {
+export const linkedinCase: ProviderCase<LinkedInRig> = {
   title: 'LinkedIn',
   name: 'linkedin',
   use: useLinkedIn,
