@@ -8,11 +8,21 @@ import type { Generations } from './tokens/generations.js';
 import type { TokenService } from './tokens/service.js';
 
 /**
+ * The options every capability may read: the shared ones. A capability's own settings
+ * (passkeys, passwords, email, providers, rate limits) are given to it when it is built, not
+ * read from here.
+ */
+export type KernelOptions<User extends BaseUser> = Omit<
+  ResolvedOptions<User>,
+  'passkeys' | 'password' | 'email' | 'providers' | 'onOAuthLogin' | 'rateLimits'
+>;
+
+/**
  * The services one `Portcullis` instance wires together, shared by the middleware, the guards
  * and `ctx.auth`. Internal: apps use the `Portcullis` class.
  */
 export interface Core<User extends BaseUser> {
-  readonly opts: ResolvedOptions<User>;
+  readonly opts: KernelOptions<User>;
   /** The Store, wrapped to fail closed within `storeTimeout`. */
   readonly store: Store;
   readonly sessions: SessionManager;

@@ -112,9 +112,12 @@ export class Portcullis<User extends BaseUser = BaseUser> {
     };
     this.core = core;
     this.features = {
-      oauth: new OAuthService<User>(core),
-      passkeys: new PasskeyService<User>(core),
-      email: opts.mailer ? new EmailCore<User>(core, opts.mailer) : undefined,
+      oauth: new OAuthService<User>(core, {
+        providers: opts.providers,
+        onOAuthLogin: opts.onOAuthLogin,
+      }),
+      passkeys: new PasskeyService<User>(core, opts.passkeys),
+      email: opts.mailer ? new EmailCore<User>(core, opts.mailer, opts) : undefined,
     };
     this.tokens = {
       issue: (user, o) => tokens.issue(user, o),

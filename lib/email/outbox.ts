@@ -13,14 +13,13 @@ import type { TemplateData, Templates } from './templates.js';
  */
 export class Outbox<User extends BaseUser = BaseUser> {
   readonly limits: RateLimits;
-  readonly settings: EmailSettings;
   private readonly queue: MailQueue;
 
   constructor(
     private readonly core: Core<User>,
     mailer: Mailer,
+    readonly settings: EmailSettings,
   ) {
-    this.settings = core.opts.email;
     this.limits = core.limits;
     this.queue = new MailQueue(mailer, this.settings.queue, (job, reason, err) =>
       this.failed(job, reason, err),

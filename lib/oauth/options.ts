@@ -35,6 +35,11 @@ export interface OAuthLoginArgs<User extends BaseUser> {
   currentUser: User | undefined;
 }
 
+/** The app's `onOAuthLogin` hook: the user to sign in, `false` to refuse, or nothing for the default. */
+export type OnOAuthLogin<User extends BaseUser> = (
+  args: OAuthLoginArgs<User>,
+) => User | false | undefined | void | Promise<User | false | undefined | void>;
+
 /** Fills the provider sign-in defaults and checks them (`prefix`: where the routes are). */
 export function oauthSettings(o: OAuthOptions | undefined, prefix: string): OAuthSettings {
   return {

@@ -108,7 +108,10 @@ export function mountErrorPage<User extends BaseUser>(core: Core<User>, router: 
  * answers only when nothing after it did (the app's own page at that path wins). It keeps a
  * same-origin `returnTo` and shows the message of a known `error` code.
  */
-export function loginPageFallback<User extends BaseUser>(core: Core<User>): Middleware {
+export function loginPageFallback<User extends BaseUser>(
+  core: Core<User>,
+  providers: readonly OAuth2Provider[],
+): Middleware {
   const { loginPath, defaultReturnTo, prefix } = core.opts;
   return async (ctx: Context, next: Next) => {
     if (ctx.path !== loginPath || (ctx.method !== 'GET' && ctx.method !== 'HEAD')) return next();
@@ -120,7 +123,7 @@ export function loginPageFallback<User extends BaseUser>(core: Core<User>): Midd
     ctx.status = 200;
     ctx.type = 'html';
     ctx.set('Cache-Control', 'no-store');
-    ctx.body = loginPage(core.opts.providers, prefix, returnTo, error?.toJSON().error.message);
+    ctx.body = loginPage(providers, prefix, returnTo, error?.toJSON().error.message);
   };
 }
 

@@ -4,10 +4,17 @@ import type { BaseUser } from '../stores/types.js';
 import { Discovery } from './discovery.js';
 import { FlowCookies } from './flow.js';
 import { type KeptToken, KeptTokens } from './kept-tokens.js';
+import type { OnOAuthLogin } from './options.js';
 import type { OAuth2Provider } from './provider.js';
 import { type LoginUrlOptions, SignInFlow } from './sign-in.js';
 
 export type { KeptToken, LoginUrlOptions };
+
+/** What provider sign-in is built from: the providers and the app's `onOAuthLogin`. */
+export interface OAuthServiceSettings<User extends BaseUser> {
+  providers: readonly OAuth2Provider[];
+  onOAuthLogin: OnOAuthLogin<User> | undefined;
+}
 
 /**
  * Provider sign-in for one Portcullis instance: starts flows (flow cookie + provider URL),
@@ -23,9 +30,13 @@ export class OAuthService<User extends BaseUser> {
   private readonly tokens: KeptTokens<User>;
   private readonly discovery: Discovery<User>;
 
-  constructor(core: Core<User>) {
+  constructor(
+    core: Core<User>,
+    /** The configured providers, and the app's `onOAuthLogin`. */
+    readonly settings: OAuthServiceSettings<User>,
+  ) {
     const { opts } = core;
-    for (const p of opts.providers) {
+    for (const p of settings.providers) {
       this.byName.set(p.name, p);
       // RFC 9700 §2.1.1: without PKCE a stolen code can be injected (state still stops CSRF)
       if (!p.pkce) {
@@ -43,7 +54,7 @@ export class OAuthService<User extends BaseUser> {
       opts.oauth.flowMs,
     );
     this.tokens = new KeptTokens(core, this.byName);
-    this.signIn = new SignInFlow(core, this.flows, this.tokens);
+    this.signIn = new SignInFlow(core, this.flows, this.tokens, settings.onOAuthLogin);
     this.discovery = new Discovery(core, this.byName);
   }
 

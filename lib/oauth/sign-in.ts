@@ -18,6 +18,7 @@ import { exchangeCode } from './client/grants.js';
 import type { FlowCookies } from './flow.js';
 import type { KeptTokens } from './kept-tokens.js';
 import type { OAuth2Provider } from './provider.js';
+import type { OnOAuthLogin } from './options.js';
 import { resolveOAuthUser } from './users.js';
 
 interface Intent {
@@ -40,6 +41,7 @@ export class SignInFlow<User extends BaseUser> {
     private readonly core: Core<User>,
     private readonly flows: FlowCookies,
     private readonly tokens: KeptTokens<User>,
+    private readonly onOAuthLogin: OnOAuthLogin<User> | undefined,
   ) {}
 
   /** The redirect URI for `p` in this request. */
@@ -135,7 +137,7 @@ export class SignInFlow<User extends BaseUser> {
       throw isAuthError(err) ? err : providerError(err, `provider ${p.name}: unreadable profile`);
     }
     const auth = signInOf<User>(ctx);
-    const user = await resolveOAuthUser(core, {
+    const user = await resolveOAuthUser(core, this.onOAuthLogin, {
       provider: p.name,
       profile,
       tokens,

@@ -3,7 +3,7 @@ import type { Core } from '../core.js';
 import { AuthError } from '../errors.js';
 import { signInOf } from '../session/sign-in.js';
 import { hasProvenEmail } from '../accounts/email-proof.js';
-import type { OAuthLoginArgs } from './options.js';
+import type { OAuthLoginArgs, OnOAuthLogin } from './options.js';
 import type { BaseUser, UserStore } from '../stores/types.js';
 
 /**
@@ -18,11 +18,12 @@ import type { BaseUser, UserStore } from '../stores/types.js';
  */
 export async function resolveOAuthUser<User extends BaseUser>(
   core: Core<User>,
+  onOAuthLogin: OnOAuthLogin<User> | undefined,
   args: OAuthLoginArgs<User>,
 ): Promise<User> {
   const { opts } = core;
-  if (opts.onOAuthLogin) {
-    const decided = await core.bounded(() => opts.onOAuthLogin!(args));
+  if (onOAuthLogin) {
+    const decided = await core.bounded(() => onOAuthLogin(args));
     if (decided === false) throw new AuthError('login_refused');
     if (decided !== undefined && decided !== null) {
       if (typeof (decided as BaseUser).id !== 'string') {

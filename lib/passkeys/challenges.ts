@@ -1,5 +1,6 @@
 import type { Context } from 'koa';
 import type { Core } from '../core.js';
+import type { ResolvedPasskeyOptions } from './options.js';
 import { storeKey } from '../stores/single-use.js';
 import { seal, unseal } from '../session/seal.js';
 import type { SignInRecord } from '../session/types.js';
@@ -33,7 +34,10 @@ interface LoginCookie {
  * `add` of its HMAC to the Store, so a replayed cookie finds it spent.
  */
 export class PasskeyChallenges<User extends BaseUser> {
-  constructor(private readonly core: Core<User>) {}
+  constructor(
+    private readonly core: Core<User>,
+    private readonly settings: ResolvedPasskeyOptions,
+  ) {}
 
   /** The cookie that binds a sign-in challenge to this browser. */
   get cookieName(): string {
@@ -50,7 +54,7 @@ export class PasskeyChallenges<User extends BaseUser> {
   ): Promise<void> {
     const { core } = this;
     const record: RegistrationRecord = { c: challenge, u: userId, h: handle };
-    const ttl = core.opts.passkeys.timeoutMs;
+    const ttl = this.settings.timeoutMs;
     await core.bounded(() => core.store.set(this.regKey(session), JSON.stringify(record), ttl));
   }
 
@@ -72,13 +76,13 @@ export class PasskeyChallenges<User extends BaseUser> {
     const value: LoginCookie = {
       k: 'passkey',
       c: challenge,
-      x: Date.now() + opts.passkeys.timeoutMs,
+      x: Date.now() + this.settings.timeoutMs,
     };
     ctx.cookies.set(this.cookieName, seal(opts.ring, 'flow', value), {
       httpOnly: true,
       sameSite: 'lax',
       path: '/',
-      maxAge: opts.passkeys.timeoutMs,
+      maxAge: this.settings.timeoutMs,
       secure: opts.session.secure,
       overwrite: true,
     });

@@ -17,6 +17,7 @@ import { signInOf } from '../session/sign-in.js';
 import type { SignInRecord } from '../session/types.js';
 import type { BaseUser } from '../stores/types.js';
 import { PasskeyChallenges } from './challenges.js';
+import type { ResolvedPasskeyOptions } from './options.js';
 import {
   CREDENTIAL_ID,
   METHODS,
@@ -59,15 +60,18 @@ export class PasskeyService<User extends BaseUser> {
   readonly enabled: boolean;
   private readonly challenges: PasskeyChallenges<User>;
 
-  constructor(private readonly core: Core<User>) {
+  constructor(
+    private readonly core: Core<User>,
+    private readonly settings: ResolvedPasskeyOptions,
+  ) {
     const users = core.opts.users as unknown as Record<string, unknown>;
     this.enabled = METHODS.every((m) => typeof users[m] === 'function');
-    if (core.opts.passkeys.requested && !this.enabled) {
+    if (settings.requested && !this.enabled) {
       throw new TypeError(
         `Portcullis: passkeys need a UserStore with ${METHODS.join(', ')} (MemoryUserStore has them)`,
       );
     }
-    this.challenges = new PasskeyChallenges(core);
+    this.challenges = new PasskeyChallenges(core, settings);
   }
 
   /** The calls of `ctx.auth.passkeys` for one request. */
@@ -109,12 +113,12 @@ export class PasskeyService<User extends BaseUser> {
       userID: new Uint8Array(Buffer.from(handle, 'base64url')),
       userName: user.email ?? user.id,
       userDisplayName: user.email ?? '',
-      timeout: this.core.opts.passkeys.timeoutMs,
+      timeout: this.settings.timeoutMs,
       attestationType: 'none',
       excludeCredentials: existing.map((p) => ({ id: p.id, transports: p.transports ?? [] })),
       authenticatorSelection: {
         residentKey: 'required',
-        userVerification: this.core.opts.passkeys.userVerification,
+        userVerification: this.settings.userVerification,
       },
     });
     await this.challenges.beginRegistration(session, user.id, options.challenge, handle);
@@ -140,7 +144,7 @@ export class PasskeyService<User extends BaseUser> {
       expectedChallenge: pending.challenge,
       expectedOrigin: rp.origins,
       expectedRPID: rp.id,
-      requireUserVerification: this.core.opts.passkeys.userVerification === 'required',
+      requireUserVerification: this.settings.userVerification === 'required',
     }).catch((err: unknown) => {
       throw invalid(err);
     });
@@ -169,8 +173,8 @@ export class PasskeyService<User extends BaseUser> {
   private async loginOptions(ctx: Context): Promise<PublicKeyCredentialRequestOptionsJSON> {
     const options = await generateAuthenticationOptions({
       rpID: this.relyingParty(ctx).id,
-      timeout: this.core.opts.passkeys.timeoutMs,
-      userVerification: this.core.opts.passkeys.userVerification,
+      timeout: this.settings.timeoutMs,
+      userVerification: this.settings.userVerification,
     });
     this.challenges.beginLogin(ctx, options.challenge);
     return options;
@@ -200,7 +204,7 @@ export class PasskeyService<User extends BaseUser> {
           counter: passkey.counter,
           transports: passkey.transports ?? [],
         },
-        requireUserVerification: core.opts.passkeys.userVerification === 'required',
+        requireUserVerification: this.settings.userVerification === 'required',
       }).catch((err: unknown) => {
         throw invalid(err);
       });
@@ -249,7 +253,8 @@ export class PasskeyService<User extends BaseUser> {
 
   /** RP ID, name and origins: from the options, or in development from this request. */
   private relyingParty(ctx: Context): { id: string; name: string; origins: string[] } {
-    const { passkeys, baseOrigin } = this.core.opts;
+    const passkeys = this.settings;
+    const { baseOrigin } = this.core.opts;
     return {
       id: passkeys.rpId ?? ctx.hostname,
       name: passkeys.rpName ?? ctx.host,

@@ -22,12 +22,11 @@ export function passwordUsers<User extends BaseUser>(core: Core<User>): UserStor
 export class PasswordHashes<User extends BaseUser> {
   private dummy: Promise<string> | undefined;
 
-  constructor(private readonly core: Core<User>) {}
-
-  /** The configured hasher (argon2id unless replaced). */
-  get hasher(): PasswordHasher {
-    return this.core.opts.password.hasher;
-  }
+  constructor(
+    private readonly core: Core<User>,
+    /** The configured hasher (argon2id unless replaced). */
+    readonly hasher: PasswordHasher,
+  ) {}
 
   /** A hash of a random password with today's parameters: unknown users cost the same work. */
   dummyHash(): Promise<string> {

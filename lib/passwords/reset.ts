@@ -2,6 +2,7 @@ import type { Context } from 'koa';
 import type { BrowserBinding } from '../accounts/browser.js';
 import { claimProvenEmail } from '../accounts/email-proof.js';
 import type { Core } from '../core.js';
+import type { PasswordSettings } from './options.js';
 import { normalizeEmail } from '../email/address.js';
 import type { Outbox } from '../email/outbox.js';
 import { badRequest } from '../errors.js';
@@ -37,6 +38,7 @@ export class PasswordResets<User extends BaseUser> {
     private readonly email: Outbox<User>,
     private readonly browser: BrowserBinding<User>,
     private readonly hashes: PasswordHashes<User>,
+    private readonly settings: PasswordSettings,
   ) {}
 
   /** Mails a single-use reset link when the address has an account; the same answer either way. */
@@ -49,7 +51,7 @@ export class PasswordResets<User extends BaseUser> {
     const token = randomToken(32);
     const key = storeKey(core.opts.ring, 'reset', token);
     if (!user) return;
-    const { resetMs } = core.opts.password;
+    const { resetMs } = this.settings;
     const record: ResetRecord = {
       u: user.id,
       g: await core.generations.current(user.id),
@@ -70,7 +72,7 @@ export class PasswordResets<User extends BaseUser> {
   async reset(ctx: Context, token: unknown, password: unknown): Promise<User> {
     const { core } = this;
     if (!isTokenShape(token)) throw badRequest('link_invalid');
-    const pw = await acceptable(password, core.opts.password);
+    const pw = await acceptable(password, this.settings);
     await this.email.limits.consume(ctx, 'verify');
     const key = storeKey(core.opts.ring, 'reset', token);
     const raw = await core.bounded(() => core.store.take(key));

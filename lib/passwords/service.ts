@@ -2,6 +2,7 @@ import type { Context } from 'koa';
 import { BrowserBinding } from '../accounts/browser.js';
 import { createOrUpgrade } from '../accounts/guests.js';
 import type { Core } from '../core.js';
+import type { PasswordSettings } from './options.js';
 import { normalizeEmail } from '../email/address.js';
 import type { Outbox } from '../email/outbox.js';
 import { AuthError, isAuthError, unauthorized } from '../errors.js';
@@ -30,15 +31,12 @@ export class Passwords<User extends BaseUser> {
   constructor(
     private readonly core: Core<User>,
     private readonly email: Outbox<User>,
+    private readonly settings: PasswordSettings,
   ) {
     this.browser = new BrowserBinding(core);
-    this.hashes = new PasswordHashes(core);
-    this.resets = new PasswordResets(core, email, this.browser, this.hashes);
-    this.verification = new EmailVerification(core, email, this.browser);
-  }
-
-  private get settings() {
-    return this.core.opts.password;
+    this.hashes = new PasswordHashes(core, settings.hasher);
+    this.resets = new PasswordResets(core, email, this.browser, this.hashes, settings);
+    this.verification = new EmailVerification(core, email, this.browser, settings.verifyMs);
   }
 
   /** Creates an account (or mails the owner of a taken address); the same answer either way. */

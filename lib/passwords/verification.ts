@@ -33,12 +33,14 @@ export class EmailVerification<User extends BaseUser> {
     private readonly core: Core<User>,
     private readonly email: Outbox<User>,
     private readonly browser: BrowserBinding<User>,
+    /** How long a verification link works. */
+    private readonly verifyMs: number,
   ) {}
 
   /** Mails a verification link for the user's address `to`. */
   async send(ctx: Context, userId: string, to: string): Promise<void> {
     const { core } = this;
-    const { verifyMs } = core.opts.password;
+    const { verifyMs } = this;
     const token = randomToken(32);
     const key = storeKey(core.opts.ring, 'verify', token);
     const record: VerifyRecord = { u: userId, e: to, g: await core.generations.current(userId) };

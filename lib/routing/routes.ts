@@ -41,5 +41,5 @@ export function authRoutes<User extends BaseUser>(
     router.routes() as unknown as Middleware,
     router.allowedMethods() as unknown as Middleware,
   );
-  return oauth.enabled ? chain(loginPageFallback(core), routes) : routes;
+  return oauth.enabled ? chain(loginPageFallback(core, oauth.settings.providers), routes) : routes;
 }
