@@ -1,6 +1,6 @@
 import type { Context } from 'koa';
 import type { AuthError } from '../errors.js';
-import type { AuthEventBus } from '../events.js';
+import type { RefusalEvents } from './events.js';
 
 /** What answering an error needs of Portcullis: its logger, the app's `onError`, the events. */
 export interface ErrorReporting {
@@ -8,7 +8,9 @@ export interface ErrorReporting {
     logger: { error(record: Record<string, unknown>, message?: string): void };
     onError?: ((err: AuthError, ctx: Context) => void | Promise<void>) | undefined;
   };
-  readonly events: AuthEventBus;
+  readonly events: {
+    emit(event: 'request_refused', data: RefusalEvents['request_refused']): void;
+  };
 }
 
 /**

@@ -1,5 +1,4 @@
 import type { Context, Middleware } from 'koa';
-import type { AuthEventBus } from '../events.js';
 import { isAuthError } from '../errors.js';
 import { isFormPost, readFields } from './body.js';
 import { type CsrfPolicy, checkCsrf } from './csrf.js';
@@ -11,7 +10,7 @@ export type Fields = Readonly<Record<string, unknown>>;
 /** What a sign-in POST needs of Portcullis: the CSRF policy, the error page, error reporting. */
 export interface SignInPostPolicy {
   readonly opts: CsrfPolicy & ErrorReporting['opts'] & { oauth: { errorPath: string } };
-  readonly events: AuthEventBus;
+  readonly events: ErrorReporting['events'];
 }
 
 /**
